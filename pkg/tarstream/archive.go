@@ -1,0 +1,214 @@
+package tarstream
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+)
+
+// ArchiveOptions controls archive creation. The zero value is usable.
+type ArchiveOptions struct {
+	// Excludes are patterns (see Excluded) matched against each path
+	// relative to the archived directory; a matching directory is skipped
+	// with its whole subtree.
+	Excludes []string
+	// OnSkip is called for every symlink, device, FIFO or socket that is
+	// left out of the archive.
+	OnSkip func(Skip)
+}
+
+// Archive writes to w a tar archive of name inside root ("." for the root
+// directory itself). A directory contributes its contents, with entry names
+// relative to it; a regular file becomes a single entry named after its base
+// name. Any other file type is an error. The archive is terminated (the two
+// zero blocks are written) only when everything succeeded.
+func Archive(ctx context.Context, w io.Writer, root *os.Root, name string, opts ArchiveOptions) (Result, error) {
+	a := &archiver{ctx: ctx, root: root, opts: opts, tw: tar.NewWriter(w)}
+	name = path.Clean(filepath.ToSlash(name))
+	if name != "." && !ValidRelPath(name) {
+		return a.res, fmt.Errorf("archive %s: %w", quote(name), ErrUnsafePath)
+	}
+	fi, err := root.Stat(name)
+	if err != nil {
+		return a.res, rootErr(err)
+	}
+	switch {
+	case fi.IsDir():
+		if err := a.walkDir(name, ""); err != nil {
+			return a.res, err
+		}
+	case fi.Mode().IsRegular():
+		if err := a.file(name, path.Base(name)); err != nil {
+			return a.res, err
+		}
+	default:
+		return a.res, fmt.Errorf("archive %s: not a regular file or directory", quote(name))
+	}
+	if err := a.tw.Close(); err != nil {
+		return a.res, err
+	}
+	return a.res, nil
+}
+
+// ArchivePath writes a tar archive of the local path src (a directory's
+// contents, or a single regular file) to w. A symlink given as src itself is
+// followed; symlinks inside a directory are not.
+func ArchivePath(ctx context.Context, w io.Writer, src string, opts ArchiveOptions) (Result, error) {
+	resolved, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		return Result{}, err
+	}
+	fi, err := os.Stat(resolved)
+	if err != nil {
+		return Result{}, err
+	}
+	dir, name := resolved, "."
+	if !fi.IsDir() {
+		dir, name = filepath.Dir(resolved), filepath.Base(resolved)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return Result{}, err
+	}
+	defer root.Close()
+	return Archive(ctx, w, root, name, opts)
+}
+
+type archiver struct {
+	ctx  context.Context
+	root *os.Root
+	opts ArchiveOptions
+	tw   *tar.Writer
+	res  Result
+}
+
+// walkDir writes the entries below dir (a root-relative name); rel is the
+// archive name prefix of dir ("" for the archived directory itself).
+func (a *archiver) walkDir(dir, rel string) error {
+	f, err := a.root.Open(dir)
+	if err != nil {
+		return rootErr(err)
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("read directory %s: %w", quote(dir), err)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if err := a.ctx.Err(); err != nil {
+			return err
+		}
+		child := path.Join(dir, n)
+		childRel := path.Join(rel, n)
+		if Excluded(childRel, a.opts.Excludes) {
+			continue
+		}
+		fi, err := a.root.Lstat(child)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // removed while we walked
+			}
+			return rootErr(err)
+		}
+		switch {
+		case fi.IsDir():
+			hdr := &tar.Header{
+				Typeflag: tar.TypeDir,
+				Name:     childRel + "/",
+				Mode:     int64(fi.Mode() & fs.ModePerm),
+				ModTime:  fi.ModTime().Truncate(time.Second),
+			}
+			if err := a.tw.WriteHeader(hdr); err != nil {
+				return err
+			}
+			a.res.Dirs++
+			if err := a.walkDir(child, childRel); err != nil {
+				return err
+			}
+		case fi.Mode().IsRegular():
+			if err := a.file(child, childRel); err != nil {
+				return err
+			}
+		default:
+			a.res.Skipped++
+			if a.opts.OnSkip != nil {
+				a.opts.OnSkip(Skip{Name: childRel, Reason: fileTypeReason(fi.Mode())})
+			}
+		}
+	}
+	return nil
+}
+
+func fileTypeReason(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symlink not copied"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO not copied"
+	case m&fs.ModeSocket != 0:
+		return "socket not copied"
+	case m&fs.ModeDevice != 0:
+		return "device not copied"
+	default:
+		return "special file not copied"
+	}
+}
+
+// file writes one regular file. It is opened without blocking (a FIFO
+// swapped in after the Lstat cannot hang the walk) and checked again on the
+// open descriptor.
+func (a *archiver) file(name, rel string) error {
+	f, err := a.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return rootErr(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		a.res.Skipped++
+		if a.opts.OnSkip != nil {
+			a.opts.OnSkip(Skip{Name: rel, Reason: fileTypeReason(fi.Mode())})
+		}
+		return nil
+	}
+	mode := fi.Mode() & fs.ModePerm
+	if mode&0o111 != 0 {
+		mode |= 0o111
+	}
+	hdr := &tar.Header{
+		Typeflag: tar.TypeReg,
+		Name:     rel,
+		Mode:     int64(mode),
+		Size:     fi.Size(),
+		ModTime:  fi.ModTime().Truncate(time.Second),
+	}
+	if err := a.tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	n, err := io.CopyN(a.tw, &ctxReader{ctx: a.ctx, r: f}, fi.Size())
+	if err != nil {
+		if ctxErr := a.ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if err == io.EOF {
+			return fmt.Errorf("archive %s: file shrank while being read (%d of %d bytes)", quote(rel), n, fi.Size())
+		}
+		return fmt.Errorf("archive %s: %w", quote(rel), err)
+	}
+	a.res.Files++
+	a.res.Bytes += n
+	return nil
+}
