@@ -1,0 +1,64 @@
+package cmdutil
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// ExactArgs is cobra.ExactArgs returning a usage error (exit 2) that names
+// what is missing.
+func ExactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return FlagErrorf("missing %s\n\nUsage: %s", what, cmd.UseLine())
+		}
+		if len(args) > n {
+			return FlagErrorf("too many arguments: %q (expected %s)\n\nUsage: %s", args[n:], what, cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// RangeArgs accepts between min and max arguments (a usage error otherwise).
+func RangeArgs(min, max int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < min {
+			return FlagErrorf("missing %s\n\nUsage: %s", what, cmd.UseLine())
+		}
+		if len(args) > max {
+			return FlagErrorf("too many arguments: %q\n\nUsage: %s", args[max:], cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// MinimumArgs requires at least n arguments.
+func MinimumArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return FlagErrorf("missing %s\n\nUsage: %s", what, cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// NoArgs rejects any positional argument.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return FlagErrorf("unexpected argument %q\n\nUsage: %s", args[0], cmd.UseLine())
+	}
+	return nil
+}
+
+// MutuallyExclusive returns a usage error when more than one condition is true.
+func MutuallyExclusive(message string, conditions ...bool) error {
+	n := 0
+	for _, c := range conditions {
+		if c {
+			n++
+		}
+	}
+	if n > 1 {
+		return FlagErrorf("%s", message)
+	}
+	return nil
+}
