@@ -2,6 +2,7 @@ package tarstream
 
 import (
 	"errors"
+	"fmt"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -38,12 +39,27 @@ func ValidRelPath(p string) bool {
 	return true
 }
 
+// Limits on entry names. Longer names could not be created through a
+// normal path anyway (PATH_MAX is 4096 on Linux); rejecting them up front
+// keeps extraction time linear in the archive size.
+const (
+	MaxNameLength = 4095 // bytes
+	MaxNameDepth  = 1024 // path segments
+)
+
+// ErrNameTooLong is wrapped by the error for an entry name beyond
+// MaxNameLength bytes or MaxNameDepth segments.
+var ErrNameTooLong = errors.New("name too long or too deep")
+
 // entryName turns a tar header name into the relative path to create,
 // removing one trailing "/" (directory entries) and validating the rest.
 func entryName(name string) (string, error) {
 	n := strings.TrimSuffix(name, "/")
 	if !ValidRelPath(n) {
 		return "", &EntryError{Name: name, Err: ErrUnsafePath}
+	}
+	if len(n) > MaxNameLength || strings.Count(n, "/") >= MaxNameDepth {
+		return "", &EntryError{Name: name, Err: fmt.Errorf("%w (limits: %d bytes, %d levels)", ErrNameTooLong, MaxNameLength, MaxNameDepth)}
 	}
 	return n, nil
 }
