@@ -1,0 +1,133 @@
+// Package clienttest provides Fake, an in-memory client.Interface for
+// command tests: set the XxxFunc fields a test needs, run the command, then
+// assert on the recorded calls.
+//
+//	f := &clienttest.Fake{
+//		ListVMsFunc: func(ctx context.Context, opts ...client.ListOptions) ([]client.SlicerNode, error) {
+//			return []client.SlicerNode{{Hostname: "vm-1"}}, nil
+//		},
+//	}
+//	... run the command with f ...
+//	calls := f.CallsTo("ListVMs")
+//
+// Command and CommandContext return a client.RemoteCmd driven by the fake's
+// ExecWithReaderFunc unless CommandFunc/CommandContextFunc are set; WatchFSIter
+// wraps WatchFSFunc; BaseURL returns URL (or "fake://slicer").
+package clienttest
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"sync"
+
+	"github.com/slicer-cli/slicer/pkg/client"
+)
+
+var _ client.Interface = (*Fake)(nil)
+
+// Call is one recorded method call. Args holds the arguments after the
+// context, in order (a variadic parameter is recorded as one slice).
+type Call struct {
+	Method string
+	Args   []any
+}
+
+type callState struct {
+	mu    sync.Mutex
+	calls []Call
+
+	// URL is what BaseURL returns when BaseURLFunc is nil.
+	URL string
+}
+
+func (s *callState) record(method string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, Call{Method: method, Args: args})
+}
+
+// Calls returns a copy of every call made so far, in order.
+func (s *callState) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// CallsTo returns the calls made to one method, in order.
+func (s *callState) CallsTo(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Methods returns the names of the methods called so far, in order.
+func (s *callState) Methods() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.calls))
+	for i, c := range s.calls {
+		out[i] = c.Method
+	}
+	return out
+}
+
+// Reset forgets the recorded calls.
+func (s *callState) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+}
+
+func (s *callState) notSet(method string) error {
+	return fmt.Errorf("clienttest.Fake: %s called but %sFunc is not set", method, method)
+}
+
+func (f *Fake) defaultBaseURL() string {
+	if f.URL != "" {
+		return f.URL
+	}
+	return "fake://slicer"
+}
+
+func (f *Fake) defaultCommand(ctx context.Context, vmName, name string, arg ...string) *client.RemoteCmd {
+	return client.NewRemoteCmd(ctx, f, vmName, name, arg...)
+}
+
+func (f *Fake) defaultCommandContext(ctx context.Context, vmName, name string, arg ...string) *client.RemoteCmd {
+	return client.NewRemoteCmd(ctx, f, vmName, name, arg...)
+}
+
+func (f *Fake) defaultWatchFS(_ context.Context, _ string, _ client.SlicerFSWatchRequest) (<-chan client.SlicerFSWatchEvent, <-chan error) {
+	events := make(chan client.SlicerFSWatchEvent)
+	errc := make(chan error, 1)
+	errc <- f.notSet("WatchFS")
+	close(events)
+	close(errc)
+	return events, errc
+}
+
+func (f *Fake) defaultWatchFSIter(ctx context.Context, vmName string, req client.SlicerFSWatchRequest) iter.Seq2[client.SlicerFSWatchEvent, error] {
+	return func(yield func(client.SlicerFSWatchEvent, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		events, errc := f.WatchFS(ctx, vmName, req)
+		for ev := range events {
+			if !yield(ev, nil) {
+				cancel()
+				for range events {
+				}
+				return
+			}
+		}
+		if err := <-errc; err != nil {
+			yield(client.SlicerFSWatchEvent{}, err)
+		}
+	}
+}
