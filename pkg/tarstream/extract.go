@@ -81,6 +81,9 @@ func Extract(ctx context.Context, r io.Reader, root *os.Root, opts ExtractOption
 		setOwner: opts.Owner != nil && runtime.GOOS != "windows",
 	}
 	err := x.run(r)
+	if x.cur != nil {
+		x.cur.Close()
+	}
 	// Directory metadata is applied even after an error so that the
 	// owner-write bit added during extraction does not linger.
 	if ferr := x.finishDirs(); err == nil {
@@ -100,6 +103,8 @@ type extractor struct {
 	opts     ExtractOptions
 	res      Result
 	okDirs   map[string]bool // directories verified (or created) as real directories
+	curName  string          // directory held open in cur
+	cur      *os.Root        // the last directory a file was written to
 	dirMeta  map[string]dirMeta
 	setOwner bool
 }
@@ -253,13 +258,21 @@ func (x *extractor) file(name string, hdr *tar.Header, tr io.Reader) error {
 	if err := x.ensureDir(dir, hdr.Name); err != nil {
 		return err
 	}
-	// The target must not be a directory or a symlink to one: renaming a
-	// file over it would fail or replace a tree.
-	if fi, err := x.root.Lstat(name); err == nil && fi.IsDir() {
+	// Work relative to a handle on the parent directory, so that a
+	// directory swapped for a link in the meantime cannot redirect the
+	// temporary file, the rename or the clean-up.
+	dr, err := x.dirRoot(dir)
+	if err != nil {
+		return &EntryError{Name: hdr.Name, Err: fmt.Errorf("open directory %s: %w", quote(dir), rootErr(err))}
+	}
+	base := path.Base(name)
+	// The target must not be a directory: renaming a file over it would
+	// fail or replace a tree.
+	if fi, err := dr.Lstat(base); err == nil && fi.IsDir() {
 		return &EntryError{Name: hdr.Name, Err: fmt.Errorf("%s exists and is a directory", quote(name))}
 	}
 
-	tmp, f, err := x.createTemp(dir)
+	tmp, f, err := createTemp(dr)
 	if err != nil {
 		return &EntryError{Name: hdr.Name, Err: fmt.Errorf("create file in %s: %w", quote(dir), rootErr(err))}
 	}
@@ -267,7 +280,7 @@ func (x *extractor) file(name string, hdr *tar.Header, tr io.Reader) error {
 	defer func() {
 		if !ok {
 			f.Close()
-			_ = x.root.Remove(tmp)
+			_ = dr.Remove(tmp)
 		}
 	}()
 
@@ -299,16 +312,15 @@ func (x *extractor) file(name string, hdr *tar.Header, tr io.Reader) error {
 	if err := f.Close(); err != nil {
 		return &EntryError{Name: hdr.Name, Err: err}
 	}
+	ok = true
 	if !x.opts.NoTimes && !hdr.ModTime.IsZero() {
-		if err := x.root.Chtimes(tmp, hdr.ModTime, hdr.ModTime); err != nil {
-			_ = x.root.Remove(tmp)
-			ok = true
+		if err := dr.Chtimes(tmp, hdr.ModTime, hdr.ModTime); err != nil {
+			_ = dr.Remove(tmp)
 			return &EntryError{Name: hdr.Name, Err: err}
 		}
 	}
-	ok = true
-	if err := x.root.Rename(tmp, name); err != nil {
-		_ = x.root.Remove(tmp)
+	if err := dr.Rename(tmp, base); err != nil {
+		_ = dr.Remove(tmp)
 		return &EntryError{Name: hdr.Name, Err: rootErr(err)}
 	}
 	x.res.Files++
@@ -316,12 +328,29 @@ func (x *extractor) file(name string, hdr *tar.Header, tr io.Reader) error {
 	return nil
 }
 
-func (x *extractor) createTemp(dir string) (string, *os.File, error) {
+// dirRoot returns a handle on the directory name, reusing the last one.
+func (x *extractor) dirRoot(name string) (*os.Root, error) {
+	if x.cur != nil && x.curName == name {
+		return x.cur, nil
+	}
+	if x.cur != nil {
+		x.cur.Close()
+		x.cur = nil
+	}
+	r, err := x.root.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	x.cur, x.curName = r, name
+	return r, nil
+}
+
+func createTemp(dir *os.Root) (string, *os.File, error) {
 	for range 10 {
 		var b [16]byte
 		_, _ = rand.Read(b[:])
-		name := path.Join(dir, tempPrefix+hex.EncodeToString(b[:]))
-		f, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		name := tempPrefix + hex.EncodeToString(b[:])
+		f, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
