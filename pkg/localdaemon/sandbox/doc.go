@@ -1,0 +1,75 @@
+// Package sandbox is the VM runtime behind `slicer local`: every VM is one
+// long-lived bubblewrap (bwrap) sandbox running an in-VM agent, and every
+// in-VM operation (exec, PTY shells, dials into the VM's network) goes
+// through that agent, the way the real Slicer daemon reaches its in-guest
+// agent.
+//
+// # Shape
+//
+// Start prepares the VM root (its own /etc with root and ubuntu, /home/ubuntu,
+// /root, /tmp, the mount points) on the host through an os.Root, then runs
+//
+//	bwrap --bind ROOT / --ro-bind /usr /usr (+ /bin,/lib,... as on the host)
+//	      --proc /proc --dev /dev --unshare-all --hostname NAME
+//	      --new-session --die-with-parent
+//	      --ro-bind SECRETS /run/slicer/secrets
+//	      --ro-bind $(os.Executable) /run/slicer/agent
+//	      --cap-drop ALL --cap-add CAP_SETUID,CAP_SETGID,CAP_KILL,CAP_CHOWN,CAP_SETPCAP
+//	      /run/slicer/agent
+//
+// so the VM has its own mount, pid, ipc, uts and network namespace (bwrap
+// brings loopback up) and sees only its root, a read-only /usr and the
+// secrets. The agent is the calling binary itself: this package's init()
+// turns any binary linking it (the slicer binary, or a Go test binary) into
+// the agent when SLICER_LOCAL_AGENT is set.
+//
+// # Reaching the agent
+//
+// The daemon does not connect to a socket file under the VM root: root inside
+// the VM can replace any file there, for example with a symlink to a host
+// socket, and connect(2) from the host would follow it. Instead the daemon
+// hands the agent one end of a SOCK_SEQPACKET socketpair as an inherited file
+// descriptor. For every operation the daemon makes a new socketpair and passes
+// one end to the agent over that control socket (SCM_RIGHTS). On the
+// operation socket the daemon sends a JSON request and the agent answers with
+// JSON messages; the process's stdin/stdout/stderr pipes, the PTY master, or a
+// dialed connection come back as file descriptors, so the bytes themselves
+// never pass through the agent: streams stream in constant memory, and
+// resizing a PTY is an ioctl on the master. The exit status and signal
+// requests travel as JSON messages on the operation socket. A connection
+// from Dial is a socket created inside the VM's network namespace.
+//
+// # Privileges
+//
+// When the daemon runs as root, bwrap runs without a user namespace and drops
+// every capability from every set (effective, permitted, inheritable, ambient
+// and bounding) except CAP_SETUID, CAP_SETGID, CAP_KILL, CAP_CHOWN and
+// CAP_SETPCAP for the agent; bwrap also sets no_new_privs. The agent keeps
+// them only to switch to the requested uid/gid, give a PTY to that user and
+// signal that user's processes: at startup it drops every capability from
+// its bounding set (CAP_SETPCAP allows that), then clears its inheritable and
+// ambient sets and removes CAP_SETPCAP from its own permitted set. A process
+// it starts therefore execs with empty inheritable, ambient and bounding
+// sets, so every in-VM process (also uid 0) runs with CapEff, CapPrm and
+// CapBnd all zero: root in a VM can write only what uid 0 owns and sees
+// (the VM root), cannot mount, cannot remount the read-only /usr, cannot
+// change /proc/sys (bwrap mounts it read-only), and cannot read a 0600 file
+// of another user (no CAP_DAC_OVERRIDE) — unlike root in a real VM.
+//
+// When the daemon is not root, bwrap adds --unshare-user and maps uid/gid 0
+// inside to the daemon's uid; the agent then starts a process for any other
+// uid in a nested user namespace mapping that uid to the same host uid, so
+// `exec --uid 1000` works unprivileged too (all files are then owned by the
+// daemon's uid on the host).
+//
+// # Pause and stats
+//
+// The sandbox's processes are the process tree under the sandbox's pid 1
+// (bwrap's init, whose host pid bwrap reports on --info-fd). Pause puts them
+// in a cgroup freezer when one is writable (cgroup v2 cgroup.freeze, or the
+// v1 freezer controller), and otherwise stops them with SIGSTOP, repeating
+// until every process in the tree is stopped; Resume thaws or SIGCONTs them.
+// The agent is frozen too, like a paused VM's guest agent: operations on a
+// paused VM block until Resume, so the daemon answers them with 409 itself.
+// Stats read the same process tree from the host's /proc.
+package sandbox
