@@ -288,7 +288,7 @@ func Stream(ctx context.Context, c client.Interface, vm string, req client.Slice
 		switch {
 		case f.Type == "exit":
 			return Result{ExitCode: f.ExitCode, Signal: f.Signal, Error: f.Error}, nil
-		case f.Error != "" && f.ExitCode == 0 && f.Type == "":
+		case f.Error != "" && f.ExitCode <= 0 && f.Type == "":
 			// A frame the client made up because the stream broke.
 			if ctx.Err() != nil {
 				return Result{}, ctx.Err()
