@@ -12,7 +12,17 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/slicer-cli/slicer/cmd/bg"
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
+	"github.com/slicer-cli/slicer/cmd/completion"
+	contextcmd "github.com/slicer-cli/slicer/cmd/context"
+	"github.com/slicer-cli/slicer/cmd/cp"
+	execcmd "github.com/slicer-cli/slicer/cmd/exec"
+	"github.com/slicer-cli/slicer/cmd/fs"
+	"github.com/slicer-cli/slicer/cmd/info"
+	"github.com/slicer-cli/slicer/cmd/proxy"
+	"github.com/slicer-cli/slicer/cmd/secret"
+	"github.com/slicer-cli/slicer/cmd/vm"
 	"github.com/slicer-cli/slicer/pkg/client"
 	"github.com/slicer-cli/slicer/pkg/config"
 	"github.com/slicer-cli/slicer/pkg/iostreams"
@@ -106,6 +116,14 @@ and otherwise to the 'slicer local' daemon when one is running.`,
 	}
 	if f.Client == nil {
 		installClient(f, cmd, g, v)
+	}
+
+	if f.Run == nil {
+		f.Run = func(ctx context.Context, args ...string) error {
+			sub := NewCmdRoot(f)
+			sub.SetArgs(args)
+			return sub.ExecuteContext(ctx)
+		}
 	}
 
 	addCommands(cmd, f)
@@ -248,5 +266,55 @@ func tokenSourceText(conn *config.Connection) string {
 
 // addCommands wires every command group into root.
 func addCommands(root *cobra.Command, f *cmdutil.Factory) {
+	root.AddGroup(
+		&cobra.Group{ID: "vm", Title: "VM commands:"},
+		&cobra.Group{ID: "admin", Title: "Daemon administration:"},
+		&cobra.Group{ID: "config", Title: "Configuration:"},
+	)
+	add := func(group string, cmds ...*cobra.Command) {
+		for _, c := range cmds {
+			c.GroupID = group
+			root.AddCommand(c)
+		}
+	}
+
+	add("vm", vm.NewCmdVM(f, guestCommands(f)...))
+
+	// Top-level shortcuts of the vendor CLI: ls (= vm list), and hidden
+	// old spellings kept for copy-pasted commands.
+	ls := vm.NewCmdList(f, nil)
+	ls.Use = "ls [hostgroup]"
+	ls.Aliases = []string{"list"}
+	ls.Short = "List VMs (same as vm list)"
+	add("vm", ls)
+	for _, c := range []*cobra.Command{vm.NewCmdLogs(f, nil), vm.NewCmdRelaunch(f, nil)} {
+		c.Hidden = true
+		root.AddCommand(c)
+	}
+	add("vm", topLevelGuestCommands(f)...)
+
+	add("admin", secret.NewCmdSecret(f), proxy.NewCmdProxy(f), info.NewCmdInfo(f, nil))
+	add("config", contextcmd.NewCmdContext(f), completion.NewCmdCompletion(f), info.NewCmdVersion(f))
+
 	root.AddCommand(newCmdHelpTopics()...)
+}
+
+// guestCommands are the guest verbs that live under `slicer vm`.
+func guestCommands(f *cmdutil.Factory) []*cobra.Command {
+	return []*cobra.Command{
+		execcmd.NewCmdExec(f, nil),
+		bg.NewCmdBg(f),
+		cp.NewCmdCp(f, nil),
+	}
+}
+
+// topLevelGuestCommands are the guest verbs also offered at the top level
+// (slicer exec, bg, cp, fs, shell, forward).
+func topLevelGuestCommands(f *cmdutil.Factory) []*cobra.Command {
+	return []*cobra.Command{
+		execcmd.NewCmdExec(f, nil),
+		bg.NewCmdBg(f),
+		cp.NewCmdCp(f, nil),
+		fs.NewCmdFS(f),
+	}
 }

@@ -1,6 +1,9 @@
 package cmdutil
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -61,4 +64,18 @@ func MutuallyExclusive(message string, conditions ...bool) error {
 		return FlagErrorf("%s", message)
 	}
 	return nil
+}
+
+// GroupRunE is the RunE of a command group (vm, secret, proxy ...): with no
+// argument it shows the help; an unknown subcommand is a usage error with
+// suggestions, instead of Cobra's silent help.
+func GroupRunE(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return FlagErrorf("%s", msg)
 }

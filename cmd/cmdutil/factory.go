@@ -5,6 +5,7 @@
 package cmdutil
 
 import (
+	"context"
 	"time"
 
 	"github.com/slicer-cli/slicer/pkg/client"
@@ -27,6 +28,10 @@ type Factory struct {
 
 	// Config loads the config file ($XDG_CONFIG_HOME/slicer/config.yaml).
 	Config func() (*config.File, error)
+
+	// Run runs another slicer command line in-process with the same
+	// connection (vm add --shell runs "vm shell <vm>"). Set by the root.
+	Run func(ctx context.Context, args ...string) error
 
 	// AppVersion is the slicer version string (set at build time).
 	AppVersion string

@@ -1,0 +1,73 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/slicer-cli/slicer/cmd/cmdutil"
+	"github.com/slicer-cli/slicer/pkg/client"
+	"github.com/slicer-cli/slicer/pkg/iostreams"
+	"github.com/slicer-cli/slicer/pkg/output"
+)
+
+// ClientListOptions are the options of `proxy client list`.
+type ClientListOptions struct {
+	IO     *iostreams.IOStreams
+	Client func() (client.Interface, error)
+	Output output.Options
+}
+
+// NewCmdClientList returns `proxy client list`.
+func NewCmdClientList(f *cmdutil.Factory, runF func(context.Context, *ClientListOptions) error) *cobra.Command {
+	opts := &ClientListOptions{IO: f.IOStreams, Client: f.Client}
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List proxy clients (never their tokens)",
+		Example: "  slicer proxy client list\n  slicer proxy client list -o name",
+		Args:    cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.Output.Validate(); err != nil {
+				return cmdutil.FlagErrorWrap(err)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return clientListRun(cmd.Context(), opts)
+		},
+	}
+	output.AddFlags(cmd, &opts.Output)
+	return cmd
+}
+
+func clientListRun(ctx context.Context, opts *ClientListOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	clients, err := c.ListProxyClients(ctx)
+	if err != nil {
+		return fmt.Errorf("list proxy clients: %w", err)
+	}
+	if clients == nil {
+		clients = []client.ProxyClient{}
+	}
+	return opts.Output.Print(opts.IO, output.Data{
+		Value: clients,
+		Names: func() []string {
+			out := make([]string, len(clients))
+			for i, pc := range clients {
+				out[i] = pc.Name
+			}
+			return out
+		},
+		Table: func(t *output.TableWriter) {
+			t.SetColumns(output.Column{Header: "NAME"}, output.Column{Header: "CREATED"})
+			for _, pc := range clients {
+				t.AddRow(pc.Name, formatTime(pc.CreatedAt))
+			}
+		},
+	})
+}

@@ -1,0 +1,32 @@
+package proxy
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05")
+}
+
+func joinOr(v []string, empty string) string {
+	if len(v) == 0 {
+		return empty
+	}
+	return strings.Join(v, ",")
+}
+
+func joinPorts(p []int) string {
+	if len(p) == 0 {
+		return "80,443"
+	}
+	s := make([]string, len(p))
+	for i, n := range p {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}

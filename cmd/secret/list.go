@@ -1,0 +1,89 @@
+package secret
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/slicer-cli/slicer/cmd/cmdutil"
+	"github.com/slicer-cli/slicer/pkg/client"
+	"github.com/slicer-cli/slicer/pkg/iostreams"
+	"github.com/slicer-cli/slicer/pkg/output"
+)
+
+// ListOptions are the options of `secret list`.
+type ListOptions struct {
+	IO     *iostreams.IOStreams
+	Client func() (client.Interface, error)
+
+	Verbose bool
+	Output  output.Options
+}
+
+// NewCmdList returns `secret list`.
+func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IOStreams, Client: f.Client}
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List secrets (names and metadata, never values)",
+		Example: `  slicer secret list
+  slicer secret list -v
+  slicer secret list --json`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.Output.Validate(); err != nil {
+				return cmdutil.FlagErrorWrap(err)
+			}
+			if opts.Verbose && opts.Output.Format == output.Table {
+				opts.Output.Format = output.Wide
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return listRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "Show size, permissions and owner (same as -o wide)")
+	output.AddFlags(cmd, &opts.Output)
+	return cmd
+}
+
+func listRun(ctx context.Context, opts *ListOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	secrets, err := c.ListSecrets(ctx)
+	if err != nil {
+		return fmt.Errorf("list secrets: %w", err)
+	}
+	if secrets == nil {
+		secrets = []client.Secret{}
+	}
+	return opts.Output.Print(opts.IO, output.Data{
+		Value: secrets,
+		Names: func() []string {
+			out := make([]string, len(secrets))
+			for i, s := range secrets {
+				out[i] = s.Name
+			}
+			return out
+		},
+		Table: func(t *output.TableWriter) {
+			t.SetColumns(
+				output.Column{Header: "NAME"},
+				output.Column{Header: "SIZE", Wide: true},
+				output.Column{Header: "PERMISSIONS", Wide: true},
+				output.Column{Header: "UID", Wide: true},
+				output.Column{Header: "GID", Wide: true},
+			)
+			for _, s := range secrets {
+				t.AddRow(s.Name, strconv.FormatInt(s.Size, 10), s.Permissions,
+					strconv.FormatUint(uint64(s.UID), 10), strconv.FormatUint(uint64(s.GID), 10))
+			}
+		},
+	})
+}
