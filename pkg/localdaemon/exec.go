@@ -1,0 +1,350 @@
+package localdaemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/slicer-cli/slicer/pkg/client"
+	"github.com/slicer-cli/slicer/pkg/localdaemon/sandbox"
+)
+
+// execParams are the query parameters of POST /vm/{hostname}/exec.
+type execParams struct {
+	cmd        string
+	args       []string
+	env        []string
+	user       guestUser
+	cwd        string
+	shell      string
+	stdio      string
+	stdin      bool
+	buffered   bool
+	background bool
+	ringBytes  int64
+}
+
+// parseExec reads and validates the exec query. Omitted uid/gid (or the
+// NonRootUser sentinel) run as the VM's default user ubuntu (1000); uid=0 is
+// root.
+func parseExec(r *http.Request, root *os.Root) (execParams, error) {
+	q := r.URL.Query()
+	p := execParams{cmd: q.Get("cmd"), args: q["args"], env: q["env"], cwd: q.Get("cwd"), shell: q.Get("shell")}
+	if p.cmd == "" {
+		return p, badRequest("cmd is required")
+	}
+	var err error
+	if p.stdin, err = queryBool(r, "stdin"); err != nil {
+		return p, err
+	}
+	if p.buffered, err = queryBool(r, "buffered"); err != nil {
+		return p, err
+	}
+	if p.background, err = queryBool(r, "background"); err != nil {
+		return p, err
+	}
+	switch {
+	case p.buffered && p.stdin:
+		return p, badRequest("stdin=true cannot be combined with buffered=true")
+	case p.background && (p.stdin || p.buffered):
+		return p, badRequest("background=true cannot be combined with stdin=true or buffered=true")
+	}
+	p.stdio = q.Get("stdio")
+	if p.stdio == "" {
+		p.stdio = "text"
+	}
+	if p.stdio != "text" && p.stdio != "base64" {
+		return p, badRequest("invalid stdio=%q: use text or base64", p.stdio)
+	}
+	if v := q.Get("ring_bytes"); v != "" {
+		if !p.background {
+			return p, badRequest("ring_bytes is only valid with background=true")
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return p, badRequest("invalid ring_bytes=%q: want a non-negative number of bytes", v)
+		}
+		p.ringBytes = n
+	}
+	if v := q.Get("permissions"); v != "" {
+		if _, err := parseMode(v, "permissions"); err != nil {
+			return p, err
+		}
+	}
+	for _, kv := range p.env {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return p, badRequest("invalid env entry %q: want KEY=VALUE", kv)
+		}
+	}
+	uid, uidSet, err := queryUint32(r, "uid")
+	if err != nil {
+		return p, err
+	}
+	gid, gidSet, err := queryUint32(r, "gid")
+	if err != nil {
+		return p, err
+	}
+	if !uidSet {
+		uid = defaultUID
+	}
+	p.user = lookupUID(root, uid)
+	if gidSet {
+		p.user.gid = gid
+	} else if !uidSet {
+		p.user.gid = defaultGID
+	}
+	if p.cwd == "" {
+		p.cwd = p.user.home
+	} else if !strings.HasPrefix(p.cwd, "/") {
+		abs, _, err := guestPath(p.cwd, p.user.home)
+		if err != nil {
+			return p, err
+		}
+		p.cwd = abs
+	}
+	return p, nil
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || r == '/' || r == '=' || r == ':' || r == ',' || r == '+' || r == '@' ||
+			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// spec builds the sandbox ExecSpec: without a shell, cmd and args run
+// directly; with one, cmd is the script (args are appended, quoted).
+func (p execParams) spec() sandbox.ExecSpec {
+	s := sandbox.ExecSpec{
+		UID: p.user.uid, GID: p.user.gid, Cwd: p.cwd,
+		Env:   p.env,
+		Stdin: p.stdin,
+	}
+	if p.shell == "" {
+		s.Argv = append([]string{p.cmd}, p.args...)
+	} else {
+		script := p.cmd
+		for _, a := range p.args {
+			script += " " + shellQuote(a)
+		}
+		s.Shell, s.Script = p.shell, script
+	}
+	return s
+}
+
+func (d *Daemon) handleExec(w http.ResponseWriter, r *http.Request) error {
+	vm, err := d.vm(r.PathValue("hostname"))
+	if err != nil {
+		return err
+	}
+	sb, root, execs, err := vm.guest()
+	if err != nil {
+		return err
+	}
+	p, err := parseExec(r, root)
+	if err != nil {
+		return err
+	}
+	if p.background {
+		return d.startBackground(w, vm, sb, execs, p)
+	}
+	if p.buffered {
+		return execBuffered(w, r, sb, p)
+	}
+	return execStream(w, r, sb, p)
+}
+
+func encodeChunk(stdio string, b []byte) (string, string) {
+	if stdio == "base64" {
+		return base64.StdEncoding.EncodeToString(b), "base64"
+	}
+	return string(b), ""
+}
+
+// frameWriter writes NDJSON frames, flushing each one.
+type frameWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	rc  *http.ResponseController
+	err error
+}
+
+func (f *frameWriter) write(fr client.SlicerExecWriteResult) error {
+	b, err := json.Marshal(fr)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	if _, err := f.w.Write(append(b, '\n')); err != nil {
+		f.err = err
+		return err
+	}
+	if err := f.rc.Flush(); err != nil {
+		f.err = err
+	}
+	return f.err
+}
+
+func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p execParams) error {
+	rc := http.NewResponseController(w)
+	if p.stdin {
+		if err := rc.EnableFullDuplex(); err != nil {
+			return errorf(http.StatusInternalServerError, "enable full duplex: %v", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	proc, err := sb.Exec(ctx, p.spec())
+	if err != nil {
+		return errorf(http.StatusInternalServerError, "exec in VM: %v", err)
+	}
+	defer proc.Close()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	fw := &frameWriter{w: w, rc: rc}
+	now := time.Now().UTC()
+	w.WriteHeader(http.StatusOK)
+	_ = fw.write(client.SlicerExecWriteResult{Type: "started", Pid: proc.Pid, StartedAt: now, Timestamp: now})
+
+	var stdinDone chan struct{}
+	if p.stdin {
+		stdinDone = make(chan struct{})
+		go func() {
+			defer close(stdinDone)
+			_, _ = io.Copy(proc.Stdin, r.Body)
+			_ = proc.Stdin.Close()
+		}()
+	}
+	var wg sync.WaitGroup
+	var progress atomic.Int64
+	pump := func(typ string, src io.Reader) {
+		defer wg.Done()
+		buf := make([]byte, 32<<10)
+		for {
+			n, rerr := src.Read(buf)
+			if n > 0 {
+				progress.Add(int64(n))
+				data, enc := encodeChunk(p.stdio, buf[:n])
+				if fw.write(client.SlicerExecWriteResult{Type: typ, Data: data, Encoding: enc, Timestamp: time.Now().UTC()}) != nil {
+					// The client is gone: stop the process.
+					_ = proc.Signal(syscall.SIGKILL)
+					_, _ = io.Copy(io.Discard, src)
+					return
+				}
+			}
+			if rerr != nil {
+				return
+			}
+		}
+	}
+	wg.Add(2)
+	go pump("stdout", proc.Stdout)
+	go pump("stderr", proc.Stderr)
+	// Kill the process when the client disconnects.
+	stop := context.AfterFunc(r.Context(), func() { _ = proc.Signal(syscall.SIGKILL) })
+	defer stop()
+	st, werr := proc.Wait()
+	drainAfterExit(proc, &wg, &progress)
+	end := time.Now().UTC()
+	exit := client.SlicerExecWriteResult{Type: "exit", Pid: proc.Pid, ExitCode: exitCodeOf(st), Signal: signalName(st), EndedAt: end, Timestamp: end}
+	if werr != nil {
+		exit.Error = werr.Error()
+		if exit.ExitCode == 0 {
+			exit.ExitCode = 1
+		}
+	}
+	_ = fw.write(exit)
+	if stdinDone != nil {
+		// Unblock a body read still waiting for the client.
+		_ = rc.SetReadDeadline(time.Now())
+		<-stdinDone
+	}
+	return nil
+}
+
+func execBuffered(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p execParams) error {
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	start := time.Now().UTC()
+	proc, err := sb.Exec(ctx, p.spec())
+	if err != nil {
+		return errorf(http.StatusInternalServerError, "exec in VM: %v", err)
+	}
+	defer proc.Close()
+	stop := context.AfterFunc(r.Context(), func() { _ = proc.Signal(syscall.SIGKILL) })
+	defer stop()
+	var outb, errb bytes.Buffer
+	var wg sync.WaitGroup
+	var progress atomic.Int64
+	wg.Add(2)
+	go func() { defer wg.Done(); _, _ = io.Copy(&countingWriter{&outb, &progress}, proc.Stdout) }()
+	go func() { defer wg.Done(); _, _ = io.Copy(&countingWriter{&errb, &progress}, proc.Stderr) }()
+	st, werr := proc.Wait()
+	drainAfterExit(proc, &wg, &progress)
+	res := client.ExecResult{Pid: proc.Pid, StartedAt: start, EndedAt: time.Now().UTC(), ExitCode: exitCodeOf(st), Signal: signalName(st)}
+	res.Stdout, res.Encoding = encodeChunk(p.stdio, outb.Bytes())
+	res.Stderr, _ = encodeChunk(p.stdio, errb.Bytes())
+	if werr != nil {
+		res.Error = werr.Error()
+		if res.ExitCode == 0 {
+			res.ExitCode = 1
+		}
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return c.w.Write(p)
+}
+
+// drainAfterExit waits for the output pumps once the process has exited.
+// Output may still be in flight (or held open by a background child): the
+// pumps are given as long as they keep making progress, and the streams are
+// closed after a quiet second.
+func drainAfterExit(proc *sandbox.Process, wg *sync.WaitGroup, progress *atomic.Int64) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last := progress.Load()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			if n := progress.Load(); n != last {
+				last = n
+				continue
+			}
+			_ = proc.Close()
+			<-done
+			return
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package localdaemon
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path"
+	"sort"
+
+	"github.com/slicer-cli/slicer/pkg/client"
+)
+
+// fs endpoints (PROTOCOL.md §10). mtime is sent as an RFC 3339 string, the
+// type the Go SDK decodes (openapi.yaml shows integer seconds; §19 q1).
+
+func fsInfo(name string, fi fs.FileInfo) client.SlicerFSInfo {
+	typ := "file"
+	mode := fi.Mode()
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		typ = "symlink"
+	case mode.IsDir():
+		typ = "directory"
+	}
+	return client.SlicerFSInfo{Name: name, Type: typ, Size: fi.Size(), Mtime: fi.ModTime().UTC(), Mode: formatMode(uint32(mode.Perm()))}
+}
+
+func (d *Daemon) fsTarget(r *http.Request, p string) (*os.Root, string, string, error) {
+	vm, err := d.vm(r.PathValue("hostname"))
+	if err != nil {
+		return nil, "", "", err
+	}
+	_, root, _, err := vm.guest()
+	if err != nil {
+		return nil, "", "", err
+	}
+	abs, rel, err := guestPath(p, defaultHome)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return root, abs, rel, nil
+}
+
+func (d *Daemon) handleReadDir(w http.ResponseWriter, r *http.Request) error {
+	root, abs, rel, err := d.fsTarget(r, r.URL.Query().Get("path"))
+	if err != nil {
+		return err
+	}
+	f, err := root.Open(rel)
+	if err != nil {
+		return fsError("readdir", abs, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fsError("readdir", abs, err)
+	}
+	if !fi.IsDir() {
+		return badRequest("readdir %s: not a directory", abs)
+	}
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		return fsError("readdir", abs, err)
+	}
+	out := make([]client.SlicerFSInfo, 0, len(entries))
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		out = append(out, fsInfo(e.Name(), info))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (d *Daemon) handleStat(w http.ResponseWriter, r *http.Request) error {
+	root, abs, rel, err := d.fsTarget(r, r.URL.Query().Get("path"))
+	if err != nil {
+		return err
+	}
+	fi, err := root.Lstat(rel)
+	if err != nil {
+		return fsError("stat", abs, err)
+	}
+	writeJSON(w, http.StatusOK, fsInfo(path.Base(abs), fi))
+	return nil
+}
+
+func (d *Daemon) handleMkdir(w http.ResponseWriter, r *http.Request) error {
+	var req client.SlicerFSMkdirRequest
+	if err := decodeJSON(r, &req, false); err != nil {
+		return err
+	}
+	root, abs, rel, err := d.fsTarget(r, req.Path)
+	if err != nil {
+		return err
+	}
+	mode := fs.FileMode(0o755)
+	if req.Mode != "" {
+		m, err := parseMode(req.Mode, "mode")
+		if err != nil {
+			return err
+		}
+		mode = fs.FileMode(m).Perm()
+	}
+	owner := guestUser{uid: defaultUID, gid: defaultGID}
+	if rel == "." {
+		if req.Recursive {
+			w.WriteHeader(http.StatusOK)
+			return nil
+		}
+		return badRequest("mkdir %s: file exists", abs)
+	}
+	if req.Recursive {
+		if err := mkdirAllOwned(root, path.Dir(rel), owner); err != nil {
+			return fsError("mkdir", abs, err)
+		}
+	}
+	err = root.Mkdir(rel, mode)
+	switch {
+	case err == nil:
+		_ = root.Chmod(rel, mode)
+		_ = root.Lchown(rel, int(owner.uid), int(owner.gid))
+	case errors.Is(err, fs.ErrExist):
+		fi, serr := root.Stat(rel)
+		if req.Recursive && serr == nil && fi.IsDir() {
+			break
+		}
+		return badRequest("mkdir %s: file exists", abs)
+	default:
+		return fsError("mkdir", abs, err)
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (d *Daemon) handleRemove(w http.ResponseWriter, r *http.Request) error {
+	recursive, err := queryBool(r, "recursive")
+	if err != nil {
+		return err
+	}
+	root, abs, rel, err := d.fsTarget(r, r.URL.Query().Get("path"))
+	if err != nil {
+		return err
+	}
+	if rel == "." {
+		return badRequest("refusing to remove / of the VM")
+	}
+	if _, err := root.Lstat(rel); err != nil {
+		return fsError("remove", abs, err)
+	}
+	if recursive {
+		err = root.RemoveAll(rel)
+	} else {
+		err = root.Remove(rel)
+	}
+	if err != nil {
+		return fsError("remove", abs, err)
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
