@@ -164,6 +164,12 @@ func watchRun(ctx context.Context, opts *WatchOptions) error {
 }
 
 func printEvent(opts *WatchOptions, ev client.SlicerFSWatchEvent) error {
+	switch {
+	case opts.Output.JQ != "":
+		return output.RunJQ(opts.IO.Out, opts.Output.JQ, ev)
+	case opts.Output.Template != "":
+		return output.RunTemplate(opts.IO.Out, opts.Output.Template, ev)
+	}
 	if opts.Output.Format == output.JSON {
 		b, err := json.Marshal(ev)
 		if err != nil {
