@@ -57,7 +57,7 @@ func healthRun(ctx context.Context, opts *HealthOptions) error {
 	err = cmdutil.WithVM(ctx, c, opts.VM, func(vm string) error {
 		host = vm
 		var err error
-		h, err = c.GetAgentHealth(ctx, vm, false)
+		h, err = c.GetAgentHealth(ctx, vm, true)
 		return err
 	})
 	if err != nil {

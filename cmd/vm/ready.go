@@ -77,7 +77,7 @@ func readyRun(ctx context.Context, opts *ReadyOptions) error {
 	tty := opts.IO.IsStderrTTY()
 	announced := false
 	for {
-		h, err := c.GetAgentHealth(ctx, host, false)
+		h, err := c.GetAgentHealth(ctx, host, opts.Userdata)
 		switch {
 		case err == nil:
 			if !opts.Userdata || h.UserdataRan {
