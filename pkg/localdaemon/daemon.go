@@ -198,6 +198,9 @@ func Start(opts Options) (*Daemon, error) {
 		d.tcpAddr = tl.Addr().String()
 		d.serve(tl, d.withCommon(handler, true))
 	}
+	if err := d.writeStatus(); err != nil {
+		return nil, fmt.Errorf("write %s: %w", StatusFile, err)
+	}
 	ok = true
 	d.logger.Printf("serving on unix:%s%s", d.socket, map[bool]string{true: " and tcp:" + d.tcpAddr, false: ""}[d.tcpAddr != ""])
 	return d, nil
@@ -254,8 +257,9 @@ func (d *Daemon) Close() error {
 	case <-time.After(10 * time.Second):
 		d.logger.Printf("some requests were still running at shutdown")
 	}
-	if d.socket != "" {
+	if d.socket != "" && d.lockFile != nil {
 		_ = os.Remove(d.socket)
+		_ = os.Remove(filepath.Join(d.stateDir, StatusFile))
 	}
 	if d.lockFile != nil {
 		_ = syscall.Flock(int(d.lockFile.Fd()), syscall.LOCK_UN)
