@@ -20,6 +20,7 @@ import (
 	execcmd "github.com/slicer-cli/slicer/cmd/exec"
 	"github.com/slicer-cli/slicer/cmd/fs"
 	"github.com/slicer-cli/slicer/cmd/info"
+	"github.com/slicer-cli/slicer/cmd/local"
 	"github.com/slicer-cli/slicer/cmd/proxy"
 	"github.com/slicer-cli/slicer/cmd/secret"
 	"github.com/slicer-cli/slicer/cmd/vm"
@@ -294,6 +295,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	add("vm", topLevelGuestCommands(f)...)
 
 	add("admin", secret.NewCmdSecret(f), proxy.NewCmdProxy(f), info.NewCmdInfo(f, nil))
+	add("admin", local.NewCmdLocal(f))
 	add("config", contextcmd.NewCmdContext(f), completion.NewCmdCompletion(f), info.NewCmdVersion(f))
 
 	root.AddCommand(newCmdHelpTopics()...)
