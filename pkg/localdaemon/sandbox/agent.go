@@ -41,9 +41,6 @@ func init() {
 
 type agent struct {
 	spawnCh chan func()
-	// nestedUserns: only uid/gid 0 are mapped in the sandbox's user
-	// namespace (unprivileged daemon); other ids get a nested namespace.
-	nestedUserns bool
 }
 
 func runAgent() error {
@@ -60,7 +57,6 @@ func runAgent() error {
 		unix.CloseOnExec(fd)
 	}
 	a := &agent{spawnCh: make(chan func())}
-	a.nestedUserns = !uidMapped(ubuntuUID)
 	ready := make(chan error, 1)
 	go a.spawner(ready)
 	if err := <-ready; err != nil {
@@ -362,26 +358,25 @@ func (a *agent) exec(op *conn, req *request) {
 
 	cmd := &exec.Cmd{Path: path, Args: req.Argv, Env: env, Dir: cwd}
 	attr := &syscall.SysProcAttr{Setsid: true}
-	if req.UID != 0 || req.GID != 0 {
-		groups := make([]uint32, 0, len(u.groups))
-		for _, g := range u.groups {
+	groups := make([]uint32, 0, len(u.groups))
+	for _, g := range u.groups {
+		if uint32(g) != req.GID {
 			groups = append(groups, uint32(g))
 		}
-		attr.Credential = &syscall.Credential{Uid: req.UID, Gid: req.GID, Groups: groups}
-		if a.nestedUserns {
-			// Only 0 is mapped: give the process a user namespace of its
-			// own in which the sandbox's uid/gid 0 appear as the request's.
-			attr.Cloneflags = syscall.CLONE_NEWUSER
-			attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: int(req.UID), HostID: 0, Size: 1}}
-			attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: int(req.GID), HostID: 0, Size: 1}}
-			attr.GidMappingsEnableSetgroups = false
-			attr.Credential.Groups = nil
-			attr.Credential.NoSetGroups = true
-		}
-	} else {
-		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{}, NoSetGroups: a.nestedUserns}
 	}
+	attr.Credential = &syscall.Credential{Uid: req.UID, Gid: req.GID, Groups: groups}
 	cmd.SysProcAttr = attr
+	// Without root on the host the sandbox's user namespace maps only the
+	// daemon's own uid and gid: a process for any other id gets a nested
+	// user namespace in which the agent's ids appear as the requested ones.
+	nested := !idMapped("/proc/self/uid_map", req.UID) || !idMapped("/proc/self/gid_map", req.GID)
+	if nested {
+		attr.Cloneflags = syscall.CLONE_NEWUSER
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: int(req.UID), HostID: os.Getuid(), Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: int(req.GID), HostID: os.Getgid(), Size: 1}}
+		attr.GidMappingsEnableSetgroups = false
+		attr.Credential = &syscall.Credential{Uid: req.UID, Gid: req.GID, NoSetGroups: true}
+	}
 
 	var send, child []*os.File
 	cleanup := func() { closeFiles(send); closeFiles(child) }
@@ -397,7 +392,7 @@ func (a *agent) exec(op *conn, req *request) {
 			rows, cols = 24, 80
 		}
 		_ = pty.Setsize(master, &pty.Winsize{Rows: rows, Cols: cols})
-		if !a.nestedUserns {
+		if !nested {
 			_ = slave.Chown(int(req.UID), int(req.GID))
 		}
 		send, child = []*os.File{master}, []*os.File{slave}
@@ -556,9 +551,9 @@ func (a *agent) failedStart(op *conn, req *request, code int, why string) {
 	}
 }
 
-// uidMapped reports whether uid exists in this user namespace.
-func uidMapped(uid uint32) bool {
-	b, err := os.ReadFile("/proc/self/uid_map")
+// idMapped reports whether id exists in this user namespace, per mapFile.
+func idMapped(mapFile string, uid uint32) bool {
+	b, err := os.ReadFile(mapFile)
 	if err != nil {
 		return true
 	}

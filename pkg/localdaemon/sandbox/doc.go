@@ -10,7 +10,8 @@
 // /root, /tmp, the mount points) on the host through an os.Root, then runs
 //
 //	bwrap --bind ROOT / --ro-bind /usr /usr (+ /bin,/lib,... as on the host)
-//	      --proc /proc --dev /dev --unshare-all --hostname NAME
+//	      --proc /proc --dev /dev --hostname NAME
+//	      --unshare-ipc --unshare-pid --unshare-net --unshare-uts --unshare-cgroup-try
 //	      --new-session --die-with-parent
 //	      --ro-bind SECRETS /run/slicer/secrets
 //	      --ro-bind $(os.Executable) /run/slicer/agent
@@ -56,11 +57,27 @@
 // change /proc/sys (bwrap mounts it read-only), and cannot read a 0600 file
 // of another user (no CAP_DAC_OVERRIDE) — unlike root in a real VM.
 //
-// When the daemon is not root, bwrap adds --unshare-user and maps uid/gid 0
-// inside to the daemon's uid; the agent then starts a process for any other
-// uid in a nested user namespace mapping that uid to the same host uid, so
-// `exec --uid 1000` works unprivileged too (all files are then owned by the
-// daemon's uid on the host).
+// How this was verified: TestNoPrivileges reads CapInh/CapPrm/CapEff/CapBnd/
+// CapAmb (all zero) and NoNewPrivs (1) from /proc/self/status as uid 0 and
+// uid 1000 in a VM, and checks that VM root cannot write /usr, mount,
+// remount /usr read-write, write /proc/sys, change the hostname, chown a
+// /usr file, overwrite the agent binary, or read ubuntu's 0600 file.
+//
+// When the daemon is not root, bwrap adds --unshare-user with an identity
+// map of the daemon's own uid and gid (bwrap's --uid 0 would nest a second
+// namespace in which the agent can no longer map ids for its children). The
+// agent starts a process for any other uid/gid in a nested user namespace
+// that maps the requested ids to the daemon's, so `exec` as root (0) and as
+// ubuntu (1000) both work; every file is then owned by the daemon's uid on
+// the host. Root in such a VM holds capabilities only inside that nested
+// namespace, which owns no mount, network or pid namespace: to the host
+// kernel it is the daemon's unprivileged uid. The cgroup freezer is usually
+// not writable then, so Pause falls back to SIGSTOP. TestUnprivileged runs
+// the tests of this mode as uid 65534.
+//
+// Paths: the VM's /tmp and /var/tmp are directories in its root (private to
+// the VM, not tmpfs) so a file copied in host-side is the file a process in
+// the VM reads. /proc and /dev are private (bwrap's --proc and --dev).
 //
 // # Pause and stats
 //

@@ -237,7 +237,10 @@ func bwrapArgs(cfg Config, exe string) []string {
 		a = append(a, "--ro-bind", cfg.SecretsDir, secretsPath)
 	}
 	if os.Geteuid() != 0 {
-		a = append(a, "--unshare-user", "--uid", "0", "--gid", "0")
+		// An identity map of the daemon's own uid/gid. (bwrap's --uid 0
+		// nests a second namespace in which the agent can no longer map
+		// ids for its children.)
+		a = append(a, "--unshare-user")
 	}
 	a = append(a, "--cap-drop", "ALL")
 	for _, c := range agentCaps {

@@ -511,6 +511,8 @@ func TestPauseResume(t *testing.T) {
 			useCgroupFreezer = old
 			if cgroup && s.freezer == nil {
 				t.Log("no writable cgroup freezer here: testing the SIGSTOP path twice")
+			} else if s.freezer != nil {
+				t.Logf("cgroup freezer %s (v2=%v)", s.freezer.dir, s.freezer.v2)
 			}
 			ctx := context.Background()
 			p, err := s.Exec(ctx, ExecSpec{Shell: "/bin/sh", Script: "while :; do echo x >> /tmp/tick; sleep 0.02; done"})
