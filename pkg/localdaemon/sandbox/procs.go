@@ -275,6 +275,13 @@ func newFreezer(hostname string, pids []int) *freezer {
 		if base == "" {
 			continue
 		}
+		// Remove empty cgroups left by a daemon that died (rmdir fails
+		// on a cgroup that still has processes).
+		if stale, _ := filepath.Glob(filepath.Join(base, "slicer-sandbox-"+hostname+"-*")); len(stale) > 0 {
+			for _, d := range stale {
+				_ = os.Remove(d)
+			}
+		}
 		fz := &freezer{dir: filepath.Join(base, name), v2: v2}
 		if err := os.Mkdir(fz.dir, 0o755); err != nil {
 			continue
