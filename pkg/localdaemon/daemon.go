@@ -84,7 +84,7 @@ type Daemon struct {
 	servers  []*http.Server
 	wg       sync.WaitGroup
 	handlers sync.WaitGroup
-	closed  bool
+	closed   bool
 }
 
 // SocketPath returns the unix socket the daemon listens on.
