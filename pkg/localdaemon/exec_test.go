@@ -1,0 +1,171 @@
+package localdaemon_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slicer-cli/slicer/pkg/client"
+)
+
+func TestExecStreaming(t *testing.T) {
+	_, c := setup(t)
+	ctx := ctxT(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	ch, err := c.ExecWithReader(ctx, vm, client.SlicerExecRequest{
+		Command: "sh", Args: []string{"-c", "echo out; echo err >&2; exit 7"},
+		UID: client.NonRootUser, GID: client.NonRootUser, Stdio: "base64",
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut strings.Builder
+	var types []string
+	code := -1
+	for f := range ch {
+		types = append(types, f.Type)
+		switch f.Type {
+		case "stdout":
+			out.WriteString(f.Data + f.Stdout)
+		case "stderr":
+			errOut.WriteString(f.Data + f.Stderr)
+		case "exit":
+			code = f.ExitCode
+		}
+	}
+	if out.String() != "out\n" || errOut.String() != "err\n" || code != 7 {
+		t.Fatalf("out=%q err=%q code=%d types=%v", out.String(), errOut.String(), code, types)
+	}
+	if types[0] != "started" || types[len(types)-1] != "exit" {
+		t.Fatalf("frame types %v", types)
+	}
+}
+
+func TestExecStdinAndUsers(t *testing.T) {
+	_, c := setup(t)
+	ctx := ctxT(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	// stdin streams through; uid 1000 is the default user.
+	ch, err := c.ExecWithReader(ctx, vm, client.SlicerExecRequest{Command: "tr", Args: []string{"a-z", "A-Z"}, UID: 1000, GID: 1000, Stdin: true, Stdio: "text"},
+		strings.NewReader("hello stdin\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for f := range ch {
+		out.WriteString(f.Data + f.Stdout)
+	}
+	if out.String() != "HELLO STDIN\n" {
+		t.Fatalf("stdin round trip = %q", out.String())
+	}
+	// Omitted uid (NonRootUser) runs as ubuntu, 0 as root; cwd and env apply.
+	res, err := c.ExecBuffered(ctx, vm, client.SlicerExecRequest{Command: "sh", Args: []string{"-c", "id -un; id -g; pwd; echo $FOO"}, UID: client.NonRootUser, GID: client.NonRootUser, Env: []string{"FOO=bar baz"}, Stdio: "base64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := res.StdoutBytes(); string(b) != "ubuntu\n1000\n/home/ubuntu\nbar baz\n" {
+		t.Fatalf("default user: %q", b)
+	}
+	res, err = c.ExecBuffered(ctx, vm, client.SlicerExecRequest{Command: "sh", Args: []string{"-c", "id -u; pwd"}, UID: 0, GID: 0, Cwd: "/tmp", Stdio: "text"})
+	if err != nil || res.Stdout != "0\n/tmp\n" || res.Encoding != "" {
+		t.Fatalf("root: %+v %v", res, err)
+	}
+	// Without a shell, argv is not interpreted; with one, cmd is the script.
+	out2, _, _ := run(t, c, vm, 1000, "", "echo", "$HOME", "a;b")
+	if out2 != "$HOME a;b\n" {
+		t.Fatalf("direct argv = %q", out2)
+	}
+	out2, _, _ = run(t, c, vm, 1000, "/bin/bash", "echo $HOME; echo")
+	if out2 != "/home/ubuntu\n\n" {
+		t.Fatalf("shell script = %q", out2)
+	}
+	// Exit codes: not found 127, signal 128+n.
+	_, errOut, code := run(t, c, vm, 1000, "", "no-such-command")
+	if code != 127 || !strings.Contains(errOut, "no-such-command") {
+		t.Fatalf("not found: %d %q", code, errOut)
+	}
+	_, _, code = run(t, c, vm, 1000, "/bin/sh", "kill -9 $$")
+	if code != 137 {
+		t.Fatalf("killed: %d", code)
+	}
+	res, _ = c.ExecBuffered(ctx, vm, client.SlicerExecRequest{Command: "sh", Args: []string{"-c", "kill -TERM $$"}, UID: 1000, Stdio: "text"})
+	if res.ExitCode != 143 || res.Signal != "TERM" {
+		t.Fatalf("signal: %+v", res)
+	}
+}
+
+func TestExecWireRules(t *testing.T) {
+	d, c := setup(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	for _, q := range []string{"cmd=cat&stdin=true&buffered=true", "cmd=true&background=true&stdin=true", "cmd=true&background=true&buffered=true", "", "cmd=true&stdio=hex", "cmd=true&uid=abc", "cmd=env&env=NOEQUALS"} {
+		req, _ := http.NewRequest("POST", "http://unix/vm/"+vm+"/exec?"+q, nil)
+		resp := doRaw(t, d, req)
+		if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%q: %d %s", q, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		var e map[string]string
+		if json.NewDecoder(resp.Body).Decode(&e) != nil || e["error"] == "" {
+			t.Errorf("%q: error body %v", q, e)
+		}
+	}
+	req, _ := http.NewRequest("POST", "http://unix/vm/vm-99/exec?cmd=true", nil)
+	if resp := doRaw(t, d, req); resp.StatusCode != 404 {
+		t.Errorf("unknown VM: %d", resp.StatusCode)
+	}
+
+	// Server default stdio is text; every frame has exit_code; one JSON per line.
+	req, _ = http.NewRequest("POST", "http://unix/vm/"+vm+"/exec?cmd=printf&args=a%C3%A9", nil)
+	resp := doRaw(t, d, req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("exec: %d", resp.StatusCode)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	var frames []map[string]any
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		if _, ok := m["exit_code"]; !ok {
+			t.Fatalf("frame without exit_code: %v", m)
+		}
+		frames = append(frames, m)
+	}
+	if len(frames) != 3 || frames[1]["type"] != "stdout" || frames[1]["data"] != "aé" || frames[1]["encoding"] != nil || frames[2]["type"] != "exit" {
+		t.Fatalf("frames = %v", frames)
+	}
+}
+
+// A client that goes away kills the foreground process.
+func TestExecDisconnectKills(t *testing.T) {
+	d, c := setup(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	req, _ := http.NewRequest("POST", "http://unix/vm/"+vm+"/exec?cmd=sleep&args=300", nil)
+	hc := unixHTTP(d)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(resp.Body)
+	if _, err := br.ReadString('\n'); err != nil { // started frame
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	hc.CloseIdleConnections()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _, _ := run(t, c, vm, 1000, "/bin/sh", "pgrep -x sleep || true")
+		if strings.TrimSpace(out) == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sleep still running after disconnect: %s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = io.Discard
+}
