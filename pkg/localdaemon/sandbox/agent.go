@@ -52,9 +52,17 @@ func runAgent() error {
 	if err != nil {
 		return err
 	}
-	// Ignore the rest of what bwrap left open (e.g. the info fd).
-	for fd := 4; fd < 64; fd++ {
-		unix.CloseOnExec(fd)
+	// Nothing the daemon or bwrap left open may reach a process in the VM.
+	if err := unix.CloseRange(4, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			return fmt.Errorf("list open files: %w", err)
+		}
+		for _, e := range ents {
+			if fd, err := strconv.Atoi(e.Name()); err == nil && fd >= 4 {
+				unix.CloseOnExec(fd)
+			}
+		}
 	}
 	a := &agent{spawnCh: make(chan func())}
 	ready := make(chan error, 1)

@@ -301,6 +301,12 @@ func TestIsolation(t *testing.T) {
 	if n, _ := strconv.Atoi(strings.TrimSpace(r.stdout)); n == 0 || n > 6 {
 		t.Errorf("B sees %d processes", n)
 	}
+	// Only the process's own stdio is open: no descriptor of the daemon,
+	// bwrap or the agent leaks into the VM.
+	r = run(t, a, ExecSpec{Argv: []string{"ls", "/proc/self/fd"}})
+	if got := strings.Fields(r.stdout); strings.Join(got, " ") != "0 1 2 3" { // 3: ls's own directory
+		t.Errorf("open descriptors in the VM: %q", r.stdout)
+	}
 	// Network: loopback only, and up.
 	r = sh(t, a, 0, "cat /proc/net/dev")
 	if !strings.Contains(r.stdout, "lo:") || strings.Count(r.stdout, ":") != 1 {
