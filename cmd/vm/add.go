@@ -58,6 +58,7 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error
 		opts.RunShell = func(ctx context.Context, vm string) error { return run(ctx, "vm", "shell", vm) }
 	}
 	var rm bool
+	var sshKeysAlias, secretAlias []string
 	cmd := &cobra.Command{
 		Use:     "add [hostgroup]",
 		Aliases: []string{"create", "launch"},
@@ -85,6 +86,8 @@ Prints "VM created" and indented "Key: value" lines (scripts read
 			if len(args) == 1 {
 				opts.HostGroup = args[0]
 			}
+			opts.SSHKeys = append(opts.SSHKeys, sshKeysAlias...)
+			opts.Secrets = append(opts.Secrets, secretAlias...)
 			if rm {
 				if cmd.Flags().Changed("persistent") && opts.Persistent {
 					return cmdutil.FlagErrorf("--rm conflicts with --persistent=true")
@@ -109,7 +112,7 @@ Prints "VM created" and indented "Key: value" lines (scripts read
 	fl.StringVar(&opts.Userdata, "userdata", "", "First-boot `script` (runs once, as root)")
 	fl.StringVar(&opts.UserdataFile, "userdata-file", "", "Read the first-boot script from `file`")
 	fl.StringArrayVar(&opts.SSHKeys, "ssh-key", nil, "SSH public `key` text to authorize (repeatable)")
-	fl.StringArrayVar(&opts.SSHKeys, "ssh-keys", nil, "Same as --ssh-key")
+	fl.StringArrayVar(&sshKeysAlias, "ssh-keys", nil, "Same as --ssh-key")
 	_ = fl.MarkHidden("ssh-keys")
 	fl.StringVar(&opts.ImportUser, "import-user", "", "Import SSH keys of a GitHub `user`")
 	fl.StringVar(&opts.ImportUser, "github", "", "Same as --import-user")
@@ -117,7 +120,7 @@ Prints "VM created" and indented "Key: value" lines (scripts read
 	fl.StringVarP(&opts.Name, "name", "n", "", "Friendly `name`, stored as the immutable tag name=<name>")
 	fl.StringArrayVar(&opts.Tags, "tag", nil, "Tag `key=value` (repeatable)")
 	fl.StringSliceVar(&opts.Secrets, "secrets", nil, "Only sync these secrets to the VM (comma list; default all)")
-	fl.StringSliceVar(&opts.Secrets, "secret", nil, "Same as --secrets")
+	fl.StringSliceVar(&secretAlias, "secret", nil, "Same as --secrets")
 	_ = fl.MarkHidden("secret")
 	fl.BoolVar(&opts.Persistent, "persistent", true, "Keep the VM and its disk across restarts (--persistent=false: ephemeral)")
 	fl.BoolVar(&rm, "rm", false, "Ephemeral VM: same as --persistent=false")
