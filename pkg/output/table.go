@@ -45,12 +45,10 @@ func (t *TableWriter) Wide() bool { return t.wide }
 // TTY reports whether the table goes to a terminal.
 func (t *TableWriter) TTY() bool { return t.tty }
 
-// SetColumns sets the columns. Headers are upper-cased.
+// SetColumns sets the columns. Headers are given in capitals (the vendor's
+// vm top keeps a lower-case unit, as in NET_RX/s).
 func (t *TableWriter) SetColumns(cols ...Column) {
 	t.cols = cols
-	for i := range t.cols {
-		t.cols[i].Header = strings.ToUpper(t.cols[i].Header)
-	}
 }
 
 // AddRow adds one row with a cell for every column (wide ones included).
