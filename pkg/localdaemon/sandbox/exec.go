@@ -59,7 +59,10 @@ type Process struct {
 
 // Exec starts a process in the VM. A command that is not found or cannot be
 // executed yields a Process that exits with 127 or 126 and says why on its
-// stderr, like a shell; an invalid spec or a dead sandbox is an error.
+// stderr, like a shell; an invalid spec, a missing Cwd or a dead sandbox is
+// an error (ErrStopped for the latter). ctx bounds only the start (which
+// waits while the VM is paused): the process then runs until it exits, is
+// signalled, or is abandoned with Close, or the sandbox stops.
 func (s *Sandbox) Exec(ctx context.Context, spec ExecSpec) (*Process, error) {
 	argv := spec.Argv
 	if spec.Shell != "" {

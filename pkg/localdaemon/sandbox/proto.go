@@ -154,10 +154,10 @@ func (c *conn) recv(v any) ([]*os.File, error) {
 				return fail(perr)
 			}
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return fail(err)
 		}
-		if n == 0 {
+		if n == 0 || err != nil {
 			// A zero-length datagram is how SOCK_SEQPACKET reports the
 			// peer's close.
 			if data == nil {
