@@ -115,6 +115,8 @@ func guestPath(p, home string) (abs, rel string, err error) {
 // fsError maps a filesystem error to an API error.
 func fsError(op, guest string, err error) error {
 	switch {
+	case errors.Is(err, syscall.ENOTEMPTY):
+		return errorf(400, "%s %s: directory not empty (use recursive=true)", op, guest)
 	case errors.Is(err, fs.ErrNotExist):
 		return errorf(404, "%s %s: no such file or directory", op, guest)
 	case errors.Is(err, fs.ErrExist):
@@ -123,8 +125,6 @@ func fsError(op, guest string, err error) error {
 		return errorf(400, "%s %s: not a directory", op, guest)
 	case errors.Is(err, syscall.EISDIR):
 		return errorf(400, "%s %s: is a directory", op, guest)
-	case errors.Is(err, syscall.ENOTEMPTY):
-		return errorf(400, "%s %s: directory not empty (use recursive=true)", op, guest)
 	case errors.Is(err, fs.ErrPermission):
 		return errorf(403, "%s %s: permission denied", op, guest)
 	case isEscape(err):

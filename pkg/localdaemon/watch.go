@@ -120,12 +120,18 @@ type watcher struct {
 // add watches the guest path abs (rel inside the root), and with recursive
 // every directory below it.
 func (wt *watcher) add(abs, rel string) error {
-	f, err := wt.root.OpenFile(rel, unix.O_PATH, 0)
+	f, err := wt.root.OpenFile(rel, os.O_RDONLY|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return err
 	}
-	wd, err := unix.InotifyAddWatch(wt.fd, fmt.Sprintf("/proc/self/fd/%d", f.Fd()), watchMask)
+	// Opened without O_PATH: with O_PATH an os.Root would hand back a
+	// descriptor of a final symlink itself, which inotify would follow.
 	fi, serr := f.Stat()
+	if serr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		f.Close()
+		return fmt.Errorf("watch %s: %w", rel, fs.ErrInvalid)
+	}
+	wd, err := unix.InotifyAddWatch(wt.fd, fmt.Sprintf("/proc/self/fd/%d", f.Fd()), watchMask)
 	f.Close()
 	if err != nil {
 		return err
@@ -140,7 +146,7 @@ func (wt *watcher) add(abs, rel string) error {
 			if rel == "." {
 				sub = path.Join(abs, p)
 			}
-			if f, err := wt.root.OpenFile(p, unix.O_PATH, 0); err == nil {
+			if f, err := wt.root.OpenFile(p, os.O_RDONLY|unix.O_NONBLOCK|unix.O_DIRECTORY, 0); err == nil {
 				if wd, err := unix.InotifyAddWatch(wt.fd, fmt.Sprintf("/proc/self/fd/%d", f.Fd()), watchMask); err == nil {
 					wt.wds[int32(wd)] = sub
 				}
