@@ -45,17 +45,27 @@
 // When the daemon runs as root, bwrap runs without a user namespace and drops
 // every capability from every set (effective, permitted, inheritable, ambient
 // and bounding) except CAP_SETUID, CAP_SETGID, CAP_KILL, CAP_CHOWN and
-// CAP_SETPCAP for the agent; bwrap also sets no_new_privs. The agent keeps
-// them only to switch to the requested uid/gid, give a PTY to that user and
-// signal that user's processes: at startup it drops every capability from
-// its bounding set (CAP_SETPCAP allows that), then clears its inheritable and
-// ambient sets and removes CAP_SETPCAP from its own permitted set. A process
-// it starts therefore execs with empty inheritable, ambient and bounding
-// sets, so every in-VM process (also uid 0) runs with CapEff, CapPrm and
-// CapBnd all zero: root in a VM can write only what uid 0 owns and sees
-// (the VM root), cannot mount, cannot remount the read-only /usr, cannot
-// change /proc/sys (bwrap mounts it read-only), and cannot read a 0600 file
-// of another user (no CAP_DAC_OVERRIDE) — unlike root in a real VM.
+// CAP_SETPCAP for the agent; bwrap also sets no_new_privs, and the agent is
+// an ordinary uid 0 process of the VM's namespaces. The agent keeps those
+// capabilities only to switch to the requested uid/gid (setgroups, setgid,
+// setuid in the forked child), chown a PTY to that user and signal that
+// user's processes. Capabilities are per thread and clone(2) copies the
+// calling thread's, so the agent starts every process from one locked OS
+// thread that, at startup, drops every capability from its bounding set
+// (CAP_SETPCAP allows that), clears its ambient and inheritable sets and
+// keeps only SETUID, SETGID, CHOWN and KILL in its effective and permitted
+// sets; the agent verifies this in /proc and refuses to run otherwise. A
+// process it starts execs with empty inheritable, ambient and bounding sets
+// under no_new_privs, so every in-VM process, uid 0 included, runs with
+// CapInh, CapPrm, CapEff, CapBnd and CapAmb all zero (a uid 0 exec gains
+// only bounding ∩ file caps, and the bounding set is empty; setuid/file-cap
+// binaries gain nothing under no_new_privs). Root in a VM can therefore write
+// only what uid 0 owns among what it sees (the VM root), cannot mount, cannot
+// remount the read-only /usr, cannot change /proc/sys (bwrap mounts it
+// read-only), cannot ptrace or read the agent (whose permitted set is not a
+// subset of its own), and cannot read a 0600 file of another user (no
+// CAP_DAC_OVERRIDE) — unlike root in a real VM. It can kill the agent, which
+// ends the VM (Done is closed), like killing a real VM's init.
 //
 // How this was verified: TestNoPrivileges reads CapInh/CapPrm/CapEff/CapBnd/
 // CapAmb (all zero) and NoNewPrivs (1) from /proc/self/status as uid 0 and
