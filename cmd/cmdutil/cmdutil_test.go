@@ -1,0 +1,191 @@
+package cmdutil
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/slicer-cli/slicer/pkg/client"
+	"github.com/slicer-cli/slicer/pkg/client/clienttest"
+	"github.com/slicer-cli/slicer/pkg/iostreams"
+)
+
+func nodes() []client.SlicerNode {
+	return []client.SlicerNode{
+		{Hostname: "vm-1", Tags: []string{"name=web"}},
+		{Hostname: "vm-2", Tags: []string{"name=db"}},
+		{Hostname: "vm-3", Tags: []string{"name=dup"}},
+		{Hostname: "vm-4", Tags: []string{"name=dup"}},
+		{Hostname: "db"}, // a hostname equal to another VM's name wins
+	}
+}
+
+func listFake() *clienttest.Fake {
+	return &clienttest.Fake{
+		ListVMsFunc: func(ctx context.Context, opts ...client.ListOptions) ([]client.SlicerNode, error) {
+			if len(opts) == 0 {
+				return nodes(), nil
+			}
+			var out []client.SlicerNode
+			for _, n := range nodes() {
+				for _, t := range n.Tags {
+					if t == opts[0].Tag {
+						out = append(out, n)
+					}
+				}
+			}
+			return out, nil
+		},
+	}
+}
+
+func TestResolveVM(t *testing.T) {
+	tests := []struct{ arg, want, wantErr string }{
+		{"vm-1", "vm-1", ""},
+		{"web", "vm-1", ""},
+		{"db", "db", ""},
+		{"dup", "", "matches several VMs (vm-3, vm-4)"},
+		{"ghost", "", `VM "ghost" not found`},
+		{"Not_A_Name", "", "not found"},
+	}
+	for _, tt := range tests {
+		got, err := ResolveVM(context.Background(), listFake(), tt.arg)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ResolveVM(%q) error = %v, want %q", tt.arg, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ResolveVM(%q) = %q, %v; want %q", tt.arg, got, err, tt.want)
+		}
+	}
+}
+
+func TestWithVM(t *testing.T) {
+	notFound := &client.APIError{StatusCode: 404, Message: "VM not found"}
+	tests := []struct {
+		arg       string
+		wantCalls string
+		wantErr   string
+		lists     int
+	}{
+		{"vm-1", "vm-1", "", 0},
+		{"web", "web,vm-1", "", 1},
+		{"ghost", "ghost", "VM not found", 1},
+		{"dup", "dup", "several VMs", 1},
+		{"UPPER", "UPPER", "VM not found", 0}, // not a valid name: no lookup
+	}
+	for _, tt := range tests {
+		fake := listFake()
+		var calls []string
+		err := WithVM(context.Background(), fake, tt.arg, func(vm string) error {
+			calls = append(calls, vm)
+			if strings.HasPrefix(vm, "vm-") {
+				return nil
+			}
+			return notFound
+		})
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("WithVM(%q) error = %v, want %q", tt.arg, err, tt.wantErr)
+			}
+		} else if err != nil {
+			t.Errorf("WithVM(%q) = %v", tt.arg, err)
+		}
+		if got := strings.Join(calls, ","); got != tt.wantCalls {
+			t.Errorf("WithVM(%q) calls %q, want %q", tt.arg, got, tt.wantCalls)
+		}
+		if n := len(fake.CallsTo("ListVMs")); n != tt.lists {
+			t.Errorf("WithVM(%q) listed %d times, want %d", tt.arg, n, tt.lists)
+		}
+	}
+	// Errors other than 404 never trigger a lookup.
+	fake := listFake()
+	err := WithVM(context.Background(), fake, "web", func(string) error { return &client.APIError{StatusCode: 409} })
+	if !IsAPIStatus(err, 409) || len(fake.CallsTo("ListVMs")) != 0 {
+		t.Errorf("409: %v, %d lists", err, len(fake.CallsTo("ListVMs")))
+	}
+}
+
+func TestDebugTransportRedacts(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "session=abc")
+		w.WriteHeader(200)
+	}))
+	defer srv.Close()
+	var buf bytes.Buffer
+	hc := &http.Client{Transport: &DebugTransport{Base: http.DefaultTransport, W: &buf}}
+	req, _ := http.NewRequest("GET", srv.URL+"/nodes", nil)
+	req.Header.Set("Authorization", "Bearer top-secret-token")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	out := buf.String()
+	if strings.Contains(out, "top-secret-token") || strings.Contains(out, "abc") {
+		t.Errorf("secret in trace: %q", out)
+	}
+	for _, want := range []string{"> GET " + srv.URL + "/nodes", "Authorization: Bearer <redacted>", "< HTTP/1.1 200 OK"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trace lacks %q: %q", want, out)
+		}
+	}
+}
+
+func TestGroupRunE(t *testing.T) {
+	root := &cobra.Command{Use: "slicer"}
+	grp := &cobra.Command{Use: "vm", Args: cobra.ArbitraryArgs, RunE: GroupRunE}
+	grp.AddCommand(&cobra.Command{Use: "list", Run: func(*cobra.Command, []string) {}})
+	root.AddCommand(grp)
+	root.SetArgs([]string{"vm", "lst"})
+	root.SetOut(&bytes.Buffer{})
+	root.SetErr(&bytes.Buffer{})
+	err := root.Execute()
+	var fe *FlagError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "Did you mean") || !strings.Contains(err.Error(), "list") {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestCompletionNeverBlocks(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	blocked := make(chan struct{})
+	defer close(blocked)
+	fake := &clienttest.Fake{
+		ListVMsFunc: func(ctx context.Context, opts ...client.ListOptions) ([]client.SlicerNode, error) {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-blocked:
+				return nil, nil
+			}
+		},
+	}
+	f := &Factory{IOStreams: ios, Client: func() (client.Interface, error) { return fake, nil }}
+	cmd := &cobra.Command{Use: "x"}
+	cmd.SetContext(context.Background())
+	start := time.Now()
+	got, _ := CompleteVMNames(f)(cmd, nil, "")
+	if len(got) != 0 || time.Since(start) > CompletionTimeout+time.Second || errOut.Len() != 0 {
+		t.Errorf("completion = %v after %s, stderr %q", got, time.Since(start), errOut)
+	}
+
+	f.Client = func() (client.Interface, error) { return listFake(), nil }
+	got, _ = CompleteVMNames(f)(cmd, nil, "w")
+	if strings.Join(got, "|") != "web\tvm-1" {
+		t.Errorf("completion = %q", got)
+	}
+	f.Client = func() (client.Interface, error) { return nil, errors.New("no daemon") }
+	if got, _ := CompleteVMNames(f)(cmd, nil, ""); len(got) != 0 {
+		t.Errorf("completion with a failing client = %q", got)
+	}
+}
