@@ -56,7 +56,7 @@ func (d *Daemon) handleForward(w http.ResponseWriter, r *http.Request) error {
 	upstream, err := sb.Dial(dctx, network, addr)
 	dcancel()
 	if err != nil {
-		reason := "dial " + up + " in VM: " + err.Error()
+		reason := err.Error()
 		if len(reason) > 120 {
 			reason = reason[:120]
 		}
