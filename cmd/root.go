@@ -23,6 +23,7 @@ import (
 	"github.com/slicer-cli/slicer/cmd/local"
 	"github.com/slicer-cli/slicer/cmd/proxy"
 	"github.com/slicer-cli/slicer/cmd/secret"
+	"github.com/slicer-cli/slicer/cmd/shell"
 	"github.com/slicer-cli/slicer/cmd/vm"
 	"github.com/slicer-cli/slicer/pkg/client"
 	"github.com/slicer-cli/slicer/pkg/config"
@@ -307,6 +308,7 @@ func guestCommands(f *cmdutil.Factory) []*cobra.Command {
 		execcmd.NewCmdExec(f, nil),
 		bg.NewCmdBg(f),
 		cp.NewCmdCp(f, nil),
+		shell.NewCmdShell(f, nil),
 	}
 }
 
@@ -318,5 +320,6 @@ func topLevelGuestCommands(f *cmdutil.Factory) []*cobra.Command {
 		bg.NewCmdBg(f),
 		cp.NewCmdCp(f, nil),
 		fs.NewCmdFS(f),
+		shell.NewCmdShell(f, nil),
 	}
 }
