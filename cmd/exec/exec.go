@@ -13,7 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
+	shellcmd "github.com/slicer-cli/slicer/cmd/shell"
 	"github.com/slicer-cli/slicer/pkg/client"
+	clientshell "github.com/slicer-cli/slicer/pkg/client/shell"
 	"github.com/slicer-cli/slicer/pkg/iostreams"
 	"github.com/slicer-cli/slicer/pkg/output"
 )
@@ -41,6 +43,8 @@ type ExecOptions struct {
 
 	// Terminal is the local terminal for -t (nil: taken from IO).
 	Terminal iostreams.Terminal
+	// dial opens the -t session (tests replace it).
+	dial func(ctx context.Context, c client.Interface, vm string, o clientshell.Options) (shellcmd.Session, error)
 }
 
 // NewCmdExec builds `exec`; the same constructor serves `slicer exec` and
