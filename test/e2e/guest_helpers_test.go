@@ -15,7 +15,14 @@ import (
 // binary runs with (unix socket, no token) and its path.
 func guestEnv(t *testing.T) (bin string, env []string) {
 	t.Helper()
-	d := localdaemontest.Start(t)
+	bin, env, _ = guestDaemon(t)
+	return bin, env
+}
+
+// guestDaemon is guestEnv that also returns the daemon (to stop it).
+func guestDaemon(t *testing.T) (bin string, env []string, d *localdaemontest.Daemon) {
+	t.Helper()
+	d = localdaemontest.Start(t)
 	home := t.TempDir()
 	env = append(os.Environ(),
 		"SLICER_URL="+d.URL,
@@ -23,7 +30,7 @@ func guestEnv(t *testing.T) (bin string, env []string) {
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"NO_COLOR=1",
 	)
-	return filepath.Join(binDir, "slicer"), env
+	return filepath.Join(binDir, "slicer"), env, d
 }
 
 // slicer runs the binary to completion and fails the test on error.
