@@ -69,6 +69,8 @@ contexts:
 			wantToken: "tok-default", wantTSrc: tokDefault},
 		{name: "default token file never sent to a remote host", noConfig: true, in: Inputs{URL: "https://remote.example.com", URLSource: "--url"},
 			wantURL: "https://remote.example.com", wantSrc: "--url"},
+		{name: "API path in the URL is dropped with a warning", noConfig: true, in: Inputs{URL: "http://127.0.0.1:8081/nodes", URLSource: "--url"},
+			wantURL: "http://127.0.0.1:8081", wantSrc: "--url", wantToken: "tok-default", wantTSrc: tokDefault, wantWarn: "ignoring the API path /nodes"},
 		{name: "missing token file", in: Inputs{TokenFile: filepath.Join(dir, "nope"), TokenFileSource: "SLICER_TOKEN_FILE"}, wantErr: "no such file"},
 	}
 	for _, tt := range tests {

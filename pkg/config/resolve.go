@@ -134,6 +134,10 @@ func Resolve(in Inputs) (*Connection, error) {
 		}
 	}
 	conn.URL = normalizeURL(conn.URL)
+	if stripped, suffix := stripAPIPath(conn.URL); suffix != "" {
+		conn.Warnings = append(conn.Warnings, fmt.Sprintf("ignoring the API path %s in the daemon URL; using %s", suffix, stripped))
+		conn.URL = stripped
+	}
 
 	// Token.
 	readFile := func(path, source string) error {
@@ -195,6 +199,28 @@ func normalizeURL(u string) string {
 		u = "http://" + u
 	}
 	return strings.TrimRight(u, "/")
+}
+
+// apiPaths are endpoint paths that docs sometimes paste into --url
+// (`--url http://127.0.0.1:8081/nodes`). They are not a base-URL prefix.
+var apiPaths = []string{"/nodes", "/hostgroup", "/info", "/secrets", "/healthz"}
+
+// stripAPIPath removes a known endpoint path from a TCP base URL.
+func stripAPIPath(u string) (string, string) {
+	if IsSocket(u) {
+		return u, ""
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return u, ""
+	}
+	for _, api := range apiPaths {
+		if p.Path == api {
+			p.Path, p.RawPath = "", ""
+			return strings.TrimRight(p.String(), "/"), api
+		}
+	}
+	return u, ""
 }
 
 // ValidateURL checks a --url value.
