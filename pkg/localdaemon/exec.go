@@ -218,6 +218,12 @@ func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p e
 	}
 	defer proc.Close()
 	w.Header().Set("Content-Type", "application/x-ndjson")
+	if p.stdin {
+		// The request body may still be open when the process exits; the
+		// read is then cut with a read deadline, which would spoil the
+		// connection for a next request, so it is not reused.
+		w.Header().Set("Connection", "close")
+	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	fw := &frameWriter{w: w, rc: rc}
@@ -274,9 +280,13 @@ func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p e
 	}
 	_ = fw.write(exit)
 	if stdinDone != nil {
-		// Unblock a body read still waiting for the client.
-		_ = rc.SetReadDeadline(time.Now())
-		<-stdinDone
+		select {
+		case <-stdinDone:
+		default:
+			// Unblock a body read still waiting for the client.
+			_ = rc.SetReadDeadline(time.Now())
+			<-stdinDone
+		}
 	}
 	return nil
 }

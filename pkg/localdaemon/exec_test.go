@@ -169,3 +169,32 @@ func TestExecDisconnectKills(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+// The process may end while the client still has stdin open.
+func TestExecStdinOutlivesProcess(t *testing.T) {
+	_, c := setup(t)
+	ctx := ctxT(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go func() { _, _ = pw.Write([]byte("abcdefgh")) }()
+	ch, err := c.ExecWithReader(ctx, vm, client.SlicerExecRequest{Command: "head", Args: []string{"-c", "3"}, UID: 1000, GID: 1000, Stdin: true, Stdio: "base64"}, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	code := -1
+	for f := range ch {
+		out.WriteString(f.Data + f.Stdout)
+		if f.Type == "exit" {
+			code = f.ExitCode
+		}
+	}
+	if out.String() != "abc" || code != 0 {
+		t.Fatalf("out %q code %d", out.String(), code)
+	}
+	// The daemon still serves requests afterwards.
+	if got := sh(t, c, vm, "echo ok"); got != "ok" {
+		t.Fatal(got)
+	}
+}
