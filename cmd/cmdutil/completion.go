@@ -42,8 +42,9 @@ func fetchCompletions(cmd *cobra.Command, f *Factory, toComplete string, fetch f
 		items []string
 	}
 	ch := make(chan result, 1)
+	clientFn := f.Client
 	go func() {
-		c, err := f.Client()
+		c, err := clientFn()
 		if err != nil {
 			ch <- result{}
 			return
