@@ -35,7 +35,8 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error
 used; tokens themselves are not written to the config file.`,
 		Example: `  slicer context add lab --url https://lab.example.com:8080 --token-file ~/.slicer/lab-token --use
   slicer context add mac --url ~/slicer-mac/slicer.sock`,
-		Args: cmdutil.ExactArgs(1, "context name"),
+		Args:              cmdutil.ExactArgs(1, "context name"),
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if opts.URL == "" {

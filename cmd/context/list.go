@@ -32,11 +32,12 @@ type ContextItem struct {
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
 	opts := &ListOptions{IO: f.IOStreams, Config: f.Config}
 	cmd := &cobra.Command{
-		Use:     "list",
-		Aliases: []string{"ls"},
-		Short:   "List contexts",
-		Example: "  slicer context list",
-		Args:    cmdutil.NoArgs,
+		Use:               "list",
+		Aliases:           []string{"ls"},
+		Short:             "List contexts",
+		Example:           "  slicer context list",
+		Args:              cmdutil.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.Output.Validate(); err != nil {
 				return cmdutil.FlagErrorWrap(err)

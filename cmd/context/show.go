@@ -42,7 +42,8 @@ contexts and defaults are applied, and where each setting came from.
 The token is never printed.`,
 		Example: `  slicer context show
   slicer --context lab context show --json`,
-		Args: cmdutil.NoArgs,
+		Args:              cmdutil.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.Output.Validate(); err != nil {
 				return cmdutil.FlagErrorWrap(err)

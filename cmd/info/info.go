@@ -56,7 +56,8 @@ func NewCmdInfo(f *cmdutil.Factory, runF func(context.Context, *InfoOptions) err
 		Long:  "Show this slicer's version and the daemon's (GET /info), and which daemon was asked.",
 		Example: `  slicer info
   slicer --url ./slicer.sock info --json`,
-		Args: cmdutil.NoArgs,
+		Args:              cmdutil.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.Output.Validate(); err != nil {
 				return cmdutil.FlagErrorWrap(err)
@@ -110,10 +111,11 @@ type VersionOptions struct {
 func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 	opts := &VersionOptions{IO: f.IOStreams, Version: f.AppVersion}
 	cmd := &cobra.Command{
-		Use:     "version",
-		Short:   "Show the slicer client version",
-		Example: "  slicer version\n  slicer version --json",
-		Args:    cmdutil.NoArgs,
+		Use:               "version",
+		Short:             "Show the slicer client version",
+		Example:           "  slicer version\n  slicer version --json",
+		Args:              cmdutil.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.Output.Validate(); err != nil {
 				return cmdutil.FlagErrorWrap(err)

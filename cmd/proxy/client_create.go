@@ -38,7 +38,8 @@ captures exactly the token. --token-file brings your own token instead of a
 daemon-minted one.`,
 		Example: `  PROXY_TOKEN=$(slicer proxy client create web-1)
   slicer proxy client create ci --json`,
-		Args: cmdutil.ExactArgs(1, "client name"),
+		Args:              cmdutil.ExactArgs(1, "client name"),
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if err := opts.Output.Validate(); err != nil {

@@ -23,11 +23,12 @@ type ClientListOptions struct {
 func NewCmdClientList(f *cmdutil.Factory, runF func(context.Context, *ClientListOptions) error) *cobra.Command {
 	opts := &ClientListOptions{IO: f.IOStreams, Client: f.Client}
 	cmd := &cobra.Command{
-		Use:     "list",
-		Aliases: []string{"ls"},
-		Short:   "List proxy clients (never their tokens)",
-		Example: "  slicer proxy client list\n  slicer proxy client list -o name",
-		Args:    cmdutil.NoArgs,
+		Use:               "list",
+		Aliases:           []string{"ls"},
+		Short:             "List proxy clients (never their tokens)",
+		Example:           "  slicer proxy client list\n  slicer proxy client list -o name",
+		Args:              cmdutil.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.Output.Validate(); err != nil {
 				return cmdutil.FlagErrorWrap(err)

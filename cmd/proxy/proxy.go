@@ -24,21 +24,23 @@ secrets the proxy injects.`,
 		RunE: cmdutil.GroupRunE,
 	}
 	clientCmd := &cobra.Command{
-		Use:     "client <command>",
-		Aliases: []string{"clients"},
-		Short:   "Manage proxy clients and their tokens",
-		Example: "  slicer proxy client create web-1\n  slicer proxy client list",
-		Args:    cobra.ArbitraryArgs,
-		RunE:    cmdutil.GroupRunE,
+		Use:               "client <command>",
+		Aliases:           []string{"clients"},
+		Short:             "Manage proxy clients and their tokens",
+		Example:           "  slicer proxy client create web-1\n  slicer proxy client list",
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE:              cmdutil.GroupRunE,
 	}
 	clientCmd.AddCommand(NewCmdClientCreate(f, nil), NewCmdClientList(f, nil), NewCmdClientDelete(f, nil))
 	secretCmd := &cobra.Command{
-		Use:     "secret <command>",
-		Aliases: []string{"secrets"},
-		Short:   "Manage upstream credentials the proxy injects",
-		Example: "  slicer proxy secret create gh --host api.github.com --value-file ./pat\n  slicer proxy secret list",
-		Args:    cobra.ArbitraryArgs,
-		RunE:    cmdutil.GroupRunE,
+		Use:               "secret <command>",
+		Aliases:           []string{"secrets"},
+		Short:             "Manage upstream credentials the proxy injects",
+		Example:           "  slicer proxy secret create gh --host api.github.com --value-file ./pat\n  slicer proxy secret list",
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE:              cmdutil.GroupRunE,
 	}
 	secretCmd.AddCommand(NewCmdSecretCreate(f, nil), NewCmdSecretList(f, nil), NewCmdSecretDelete(f, nil))
 	cmd.AddCommand(clientCmd, secretCmd, NewCmdAllow(f, nil), NewCmdRules(f, nil), NewCmdRevoke(f, nil))

@@ -47,7 +47,8 @@ comes from --value-file (trailing whitespace stripped), piped stdin, or
 		Example: `  slicer proxy secret create gh --host api.github.com --value-file ~/.config/gh-pat
   slicer proxy secret create claude --host api.anthropic.com --type oauth-claude --value-file ~/.claude/.credentials.json
   printf '%s' "$KEY" | slicer proxy secret create openai --host api.openai.com --force`,
-		Args: cmdutil.ExactArgs(1, "secret name"),
+		Args:              cmdutil.ExactArgs(1, "secret name"),
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			opts.ValueSet = cmd.Flags().Changed("value")

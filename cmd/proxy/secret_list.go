@@ -23,11 +23,12 @@ type SecretListOptions struct {
 func NewCmdSecretList(f *cmdutil.Factory, runF func(context.Context, *SecretListOptions) error) *cobra.Command {
 	opts := &SecretListOptions{IO: f.IOStreams, Client: f.Client}
 	cmd := &cobra.Command{
-		Use:     "list",
-		Aliases: []string{"ls"},
-		Short:   "List proxy secrets (never their values)",
-		Example: "  slicer proxy secret list",
-		Args:    cmdutil.NoArgs,
+		Use:               "list",
+		Aliases:           []string{"ls"},
+		Short:             "List proxy secrets (never their values)",
+		Example:           "  slicer proxy secret list",
+		Args:              cmdutil.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.Output.Validate(); err != nil {
 				return cmdutil.FlagErrorWrap(err)

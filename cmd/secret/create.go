@@ -37,7 +37,8 @@ in your shell history. It fails if the secret exists (see 'secret update').`,
 		Example: `  printf '%s' "$TOKEN" | slicer secret create gh-token
   slicer secret create tls-key --from-file ./key.pem --permissions 0400 --uid 1000
   slicer secret create db-pass            # prompts`,
-		Args: cmdutil.RangeArgs(0, 1, "secret name"),
+		Args:              cmdutil.RangeArgs(0, 1, "secret name"),
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case len(args) == 1 && nameFlag != "" && nameFlag != args[0]:
