@@ -76,6 +76,8 @@ type Daemon struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	metrics metrics
+
 	mu      sync.Mutex
 	vms     map[string]*VM
 	secrets *secretStore
@@ -278,6 +280,7 @@ func (d *Daemon) withCommon(h http.Handler, requireToken bool) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			d.logger.Printf("%s %s %d %s", r.Method, r.URL.Path, sw.status, time.Since(start).Round(time.Millisecond))
+			d.metrics.request(r.Method, sw.status)
 		}()
 		if requireToken && r.URL.Path != "/healthz" && !d.authorized(r) {
 			sw.Header().Set("WWW-Authenticate", `Bearer realm="slicer"`)

@@ -178,6 +178,7 @@ func TestWireShapes(t *testing.T) {
 		{"DELETE", "/proxy/v1/allows/pc/api.example.com", "", 404, "text/plain", nil},
 		{"DELETE", "/proxy/v1/clients/nope", "", 404, "text/plain", nil},
 		{"GET", "/no/such/route", "", 404, "application/json", []string{"error"}},
+		{"GET", "/metrics", "", 200, "text/plain", nil},
 	} {
 		var body io.Reader
 		if ck.body != "" {
@@ -219,6 +220,13 @@ func TestWireShapes(t *testing.T) {
 					t.Errorf("%s %s: key %q missing in %v", ck.method, ck.path, k, o)
 				}
 			}
+		}
+	}
+	req, _ := http.NewRequest("GET", "http://unix/metrics", nil)
+	m, _ := io.ReadAll(doRaw(t, d, req).Body)
+	for _, want := range []string{`slicer_vm_running{host_group="vm",api="api",state="Running"} 1`, `slicer_vm_launch_total{host_group="vm",code="200"} 2`, `slicer_api_requests_total{method="GET",code="200"}`} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("metrics lack %s:\n%s", want, m)
 		}
 	}
 }

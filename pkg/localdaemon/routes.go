@@ -27,6 +27,7 @@ func (d *Daemon) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", d.handleHealthz)
 	mux.HandleFunc("HEAD /healthz", d.handleHealthz)
 	h("GET /info", d.handleInfo)
+	h("GET /metrics", d.handleMetrics)
 	h("GET /hostgroup", d.handleHostGroups)
 	h("GET /hostgroup/{group}/nodes", d.handleGroupNodes)
 	h("POST /hostgroup/{group}/nodes", d.handleCreate)
@@ -263,6 +264,7 @@ func (d *Daemon) handleCreate(w http.ResponseWriter, r *http.Request) error {
 		defer cancel()
 	}
 	vm, err := d.newVM(ctx, rec)
+	d.metrics.launch(g.Name, err)
 	if err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) {
