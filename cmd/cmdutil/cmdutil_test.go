@@ -122,7 +122,9 @@ func TestDebugTransportRedacts(t *testing.T) {
 	}))
 	defer srv.Close()
 	var buf bytes.Buffer
-	hc := &http.Client{Transport: &DebugTransport{Base: http.DefaultTransport, W: &buf}}
+	base := &http.Transport{}
+	defer base.CloseIdleConnections()
+	hc := &http.Client{Transport: &DebugTransport{Base: base, W: &buf}}
 	req, _ := http.NewRequest("GET", srv.URL+"/nodes", nil)
 	req.Header.Set("Authorization", "Bearer top-secret-token")
 	resp, err := hc.Do(req)
