@@ -22,6 +22,7 @@
 #   BENCH_KEEP=1         keep the temp directory
 #   SLICER               use this binary instead of building one
 set -euo pipefail
+shopt -s inherit_errexit
 
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -95,7 +96,7 @@ best_of() {
 	shift
 	for _ in $(seq 1 "$n"); do
 		t0=$(now)
-		"$@"
+		"$@" || { log "failed: $*"; return 1; }
 		t1=$(now)
 		d=$((t1 - t0))
 		if [ -z "$best" ] || [ "$d" -lt "$best" ]; then best=$d; fi
@@ -165,35 +166,39 @@ t_b=$(best_of "$RUNS" dl_curl)
 cmp -s "$work/big" "$work/dl-ours" || { log "downloaded file differs"; exit 1; }
 row "cp download ${FILE_MB} MiB file" "$t_o" "$t_b" "$MB" MB/s tput 0.9
 rm -f "$work/big" "$work/dl-ours" "$work/dl-curl"
-"$S" exec --uid 0 "$VM" -- rm -f /tmp/big-ours /tmp/big-curl
+"$S" exec --uid 0 "$VM" -- rm -f /tmp/big-ours /tmp/big-curl >/dev/null 2>&1 || true
 
 # ---- cp: many-file tree --------------------------------------------------
 log "cp: tree of $TREE_FILES files"
 "$BT" mktree "$work/tree" "$TREE_FILES" "$TREE_FILE_B"
+# Every upload goes to a fresh path (files the daemon wrote host-side are not
+# always removable from inside the VM); the temp state dir goes at the end.
+seq_n=0
 tree_up_ours() {
-	"$S" exec --uid 0 "$VM" -- rm -rf /tmp/tree-ours
-	"$S" cp -r "$work/tree" "$VM:/tmp/tree-ours" </dev/null
+	seq_n=$((seq_n + 1))
+	"$S" cp -r "$work/tree" "$VM:/tmp/tree-ours-$seq_n" </dev/null
 }
 tree_up_curl() {
-	"$S" exec --uid 0 "$VM" -- rm -rf /tmp/tree-curl
-	tar -C "$work/tree" -cf - . | "${CURL[@]}" -X POST -T - -H 'Content-Type: application/x-tar' \
-		"$base/cp?mode=tar&path=%2Ftmp%2Ftree-curl" -o /dev/null
+	seq_n=$((seq_n + 1))
+	# Entry names as slicer writes them (d000/..., no "./" prefix).
+	(cd "$work/tree" && tar -cf - -- *) | "${CURL[@]}" -X POST -T - -H 'Content-Type: application/x-tar' \
+		"$base/cp?mode=tar&path=%2Ftmp%2Ftree-curl-$seq_n" -o /dev/null
 }
-t_o=$(best_of "$RUNS" tree_up_ours)
+t_o=$(best_of "$RUNS" tree_up_ours) # runs in a subshell: seq_n stays 0 here
+tree_src=/tmp/tree-ours-1
 t_b=$(best_of "$RUNS" tree_up_curl)
 row "cp upload ${TREE_FILES}-file tree" "$t_o" "$t_b" "$TREE_FILES" files/s tput 0.9
-tree_dl_ours() { rm -rf "$work/tree-ours"; "$S" cp -r "$VM:/tmp/tree-ours" "$work/tree-ours" </dev/null; }
+tree_dl_ours() { rm -rf "$work/tree-ours"; "$S" cp -r "$VM:$tree_src" "$work/tree-ours" </dev/null; }
 tree_dl_curl() {
 	rm -rf "$work/tree-curl"
 	mkdir "$work/tree-curl"
-	"${CURL[@]}" -H 'Accept: application/x-tar' "$base/cp?mode=tar&path=%2Ftmp%2Ftree-ours" | tar -C "$work/tree-curl" -xf -
+	"${CURL[@]}" -H 'Accept: application/x-tar' "$base/cp?mode=tar&path=$tree_src" | tar -C "$work/tree-curl" -xf -
 }
 t_o=$(best_of "$RUNS" tree_dl_ours)
 t_b=$(best_of "$RUNS" tree_dl_curl)
 diff -r "$work/tree" "$work/tree-ours" >/dev/null || { log "downloaded tree differs"; exit 1; }
 row "cp download ${TREE_FILES}-file tree" "$t_o" "$t_b" "$TREE_FILES" files/s tput 0.9
 rm -rf "$work/tree" "$work/tree-ours" "$work/tree-curl"
-"$S" exec --uid 0 "$VM" -- rm -rf /tmp/tree-ours /tmp/tree-curl
 
 # ---- exec output ---------------------------------------------------------
 # The CLI runs the command through its default shell as the VM's default
@@ -234,9 +239,10 @@ row "exec latency (true)" "$t_o" "$t_b" 0 s time 1.2
 # its own connect-and-read, so exec's overhead is not counted); ours runs on
 # the host and connects through `slicer forward`.
 fwd_cmd=()
-if "$S" forward --help >/dev/null 2>&1; then
+# (an unknown subcommand still prints the parent's help, so look at Usage)
+if "$S" forward --help 2>/dev/null | grep -q '^  slicer forward'; then
 	fwd_cmd=("$S" forward)
-elif "$S" vm forward --help >/dev/null 2>&1; then
+elif "$S" vm forward --help 2>/dev/null | grep -q '^  slicer vm forward'; then
 	fwd_cmd=("$S" vm forward)
 fi
 FB=$((FWD_MB << 20))
@@ -247,7 +253,8 @@ sleep 0.5
 best_get() { # best_get CMD... -> best seconds of RUNS benchtool get runs
 	local best="" s
 	for _ in $(seq 1 "$RUNS"); do
-		s=$("$@" | awk '{ print $1 }')
+		s=$("$@")
+		s=${s%% *}
 		if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$s; fi
 	done
 	echo "$best"
@@ -289,7 +296,7 @@ rss_dl=$(rss "$S" cp "$VM:/tmp/huge" "$work/huge")
 size=$(stat -c %s "$work/huge")
 [ "$size" -eq "$((MEM_MB << 20))" ] || { log "downloaded $size bytes"; exit 1; }
 rm -f "$work/huge"
-"$S" exec --uid 0 "$VM" -- rm -f /tmp/huge
+"$S" exec --uid 0 "$VM" -- rm -f /tmp/huge >/dev/null 2>&1 || true
 for d in up:"$rss_up" down:"$rss_dl"; do
 	kb=${d#*:}
 	rows+=("$(awk -v n="peak RSS cp ${d%%:*} ${MEM_MB} MiB" -v kb="$kb" 'BEGIN {
