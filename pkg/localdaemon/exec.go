@@ -188,12 +188,31 @@ func (f *frameWriter) write(fr client.SlicerExecWriteResult) error {
 	if err != nil {
 		return err
 	}
+	return f.writeLine(append(b, '\n'))
+}
+
+// appendBase64Frame appends a data frame with a base64 payload, encoded
+// without an intermediate string (base64 needs no JSON escaping). The field
+// set is that of SlicerExecWriteResult.
+func appendBase64Frame(b []byte, typ string, data []byte, ts time.Time) []byte {
+	b = append(b, `{"timestamp":"`...)
+	b = ts.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","type":"`...)
+	b = append(b, typ...)
+	b = append(b, `","encoding":"base64","data":"`...)
+	b = base64.StdEncoding.AppendEncode(b, data)
+	b = append(b, `","exit_code":0}`+"\n"...)
+	return b
+}
+
+// writeLine writes one complete NDJSON line and flushes it.
+func (f *frameWriter) writeLine(line []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
 		return f.err
 	}
-	if _, err := f.w.Write(append(b, '\n')); err != nil {
+	if _, err := f.w.Write(line); err != nil {
 		f.err = err
 		return err
 	}
@@ -245,12 +264,19 @@ func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p e
 	pump := func(typ string, src io.Reader) {
 		defer wg.Done()
 		buf := make([]byte, 32<<10)
+		var line []byte
 		for {
 			n, rerr := src.Read(buf)
 			if n > 0 {
 				progress.Add(int64(n))
-				data, enc := encodeChunk(p.stdio, buf[:n])
-				if fw.write(client.SlicerExecWriteResult{Type: typ, Data: data, Encoding: enc, Timestamp: time.Now().UTC()}) != nil {
+				var werr error
+				if p.stdio == "base64" {
+					line = appendBase64Frame(line[:0], typ, buf[:n], time.Now().UTC())
+					werr = fw.writeLine(line)
+				} else {
+					werr = fw.write(client.SlicerExecWriteResult{Type: typ, Data: string(buf[:n]), Timestamp: time.Now().UTC()})
+				}
+				if werr != nil {
 					// The client is gone: stop the process.
 					_ = proc.Signal(syscall.SIGKILL)
 					_, _ = io.Copy(io.Discard, src)
