@@ -338,3 +338,38 @@ func getJSON(t *testing.T, d *localdaemontest.Daemon, path string, v any) {
 		t.Fatalf("GET %s: %v", path, err)
 	}
 }
+
+func TestConcurrentCreates(t *testing.T) {
+	_, c := setup(t)
+	ctx := ctxT(t)
+	const n = 6
+	names := make(chan string, n)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			r, err := c.CreateVM(ctx, "vm", client.SlicerCreateNodeRequest{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			names <- r.Hostname
+		}()
+	}
+	seen := map[string]bool{}
+	for i := 0; i < n; i++ {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case name := <-names:
+			if seen[name] {
+				t.Fatalf("hostname %s handed out twice", name)
+			}
+			seen[name] = true
+		}
+	}
+	for i := 1; i <= n; i++ {
+		if !seen["vm-"+string(rune('0'+i))] {
+			t.Fatalf("names %v, want vm-1..vm-%d", seen, n)
+		}
+	}
+}
