@@ -239,6 +239,10 @@ func (c *RemoteCmd) Start() error {
 
 func (c *RemoteCmd) consume(ctx context.Context, ch chan SlicerExecWriteResult, stdout, stderr io.Writer) {
 	defer close(c.done)
+	// Like a child process closing its end of the pipes when it exits: a
+	// reader of StdoutPipe/StderrPipe sees EOF once the stream is over,
+	// before Wait is called.
+	defer c.closePipeWriters(nil)
 	r := &c.result
 	for f := range ch {
 		if r.err != nil {
@@ -338,7 +342,7 @@ func (c *RemoteCmd) Wait() error {
 	return nil
 }
 
-func (c *RemoteCmd) closePipes(err error) {
+func (c *RemoteCmd) closePipeWriters(err error) {
 	if err == nil {
 		err = io.EOF
 	}
@@ -348,6 +352,10 @@ func (c *RemoteCmd) closePipes(err error) {
 	if c.stderrPipeW != nil {
 		c.stderrPipeW.CloseWithError(err)
 	}
+}
+
+func (c *RemoteCmd) closePipes(err error) {
+	c.closePipeWriters(err)
 	for _, cl := range c.closeAfter {
 		_ = cl.Close()
 	}
