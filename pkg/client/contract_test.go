@@ -627,7 +627,9 @@ func contractCases() []contractCase {
 		},
 		{
 			name: "RemoveProxyAllow", method: "DELETE", path: "/proxy/v1/allows/a/%2A.github.com", status: 204,
-			call: func(t *testing.T, c *client.SlicerClient) error { return c.RemoveProxyAllow(ctx(), "a", "*.github.com") },
+			call: func(t *testing.T, c *client.SlicerClient) error {
+				return c.RemoveProxyAllow(ctx(), "a", "*.github.com")
+			},
 		},
 		{
 			name: "RemoveProxyAllowByTuple", method: "POST", path: "/proxy/v1/allows/revoke", body: `{"client":"a","host":"h","paths":["/x/*"],"ports":[8443]}`, ctype: "application/json", status: 204,
@@ -856,4 +858,3 @@ func TestBadBaseURL(t *testing.T) {
 	c = client.NewSlicerClient("https://user:pw@example.com/api/", "tok", "", nil)
 	expect(t, "BaseURL", c.BaseURL(), "https://user:xxxxx@example.com/api")
 }
-

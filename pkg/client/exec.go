@@ -1,9 +1,10 @@
 package client
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -224,10 +225,11 @@ func send(ctx context.Context, ch chan<- SlicerExecWriteResult, f SlicerExecWrit
 // handed over as decodeErr (prefixed "exec stream:") and ends the loop; a
 // cancelled context ends it silently.
 func streamFrames(ctx context.Context, r io.Reader, fn func(f SlicerExecWriteResult, decodeErr error) bool) {
-	dec := json.NewDecoder(r)
+	br := bufio.NewReaderSize(r, 64<<10)
+	var line []byte
 	for {
-		var f SlicerExecWriteResult
-		err := dec.Decode(&f)
+		var err error
+		line, err = readFrameLine(br, line)
 		if err == io.EOF {
 			return
 		}
@@ -238,7 +240,11 @@ func streamFrames(ctx context.Context, r io.Reader, fn func(f SlicerExecWriteRes
 			fn(SlicerExecWriteResult{}, fmt.Errorf("exec stream: %w", err))
 			return
 		}
-		if err := decodeFrame(&f); err != nil {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var f SlicerExecWriteResult
+		if err := decodeFrameLine(line, &f); err != nil {
 			fn(SlicerExecWriteResult{}, fmt.Errorf("exec stream: %w", err))
 			return
 		}

@@ -1,0 +1,263 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+)
+
+// Exec output is NDJSON whose frames are flat objects of strings and
+// integers, the output itself a long base64 string without escapes
+// (PROTOCOL.md §8.2). encoding/json scans such a string byte by byte through
+// its state machine, which made it the bottleneck of `slicer exec` output
+// (bench/). parseFrameFast decodes exactly that shape; anything else (an
+// escape, a non-ASCII byte, a nested value, an unknown or differently cased
+// key, a float) makes it report false and the line goes through
+// json.Unmarshal, so the result never differs from encoding/json's.
+
+// readFrameLine returns the next line of r without its newline, growing buf
+// as needed (buf is reused between calls). A last line without a newline is
+// returned with io.EOF as the error only when it is empty.
+func readFrameLine(r *bufio.Reader, buf []byte) ([]byte, error) {
+	buf = buf[:0]
+	for {
+		chunk, err := r.ReadSlice('\n')
+		buf = append(buf, chunk...)
+		switch {
+		case err == nil:
+			return buf[:len(buf)-1], nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err == io.EOF && len(buf) > 0:
+			return buf, nil
+		default:
+			return buf, err
+		}
+	}
+}
+
+// decodeFrameLine decodes one NDJSON line into f, base64 output included.
+func decodeFrameLine(line []byte, f *SlicerExecWriteResult) error {
+	if parseFrameFast(line, f) {
+		return nil
+	}
+	*f = SlicerExecWriteResult{}
+	if err := json.Unmarshal(line, f); err != nil {
+		return err
+	}
+	return decodeFrame(f)
+}
+
+// plainJSONString reports whether s (the bytes between two quotes) needs no
+// unescaping: printable ASCII without backslashes.
+func plainJSONString(s []byte) bool {
+	for _, c := range s {
+		if c < 0x20 || c >= 0x80 || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// parseFrameFast decodes line into f when it has the plain shape described
+// above, with base64 output already decoded; false leaves f unspecified.
+func parseFrameFast(line []byte, f *SlicerExecWriteResult) bool {
+	*f = SlicerExecWriteResult{}
+	var data, stdout, stderr []byte
+	i := skipSpace(line, 0)
+	if i >= len(line) || line[i] != '{' {
+		return false
+	}
+	i = skipSpace(line, i+1)
+	if i < len(line) && line[i] == '}' {
+		i++
+	} else {
+		for {
+			// key
+			if i >= len(line) || line[i] != '"' {
+				return false
+			}
+			end := bytes.IndexByte(line[i+1:], '"')
+			if end < 0 {
+				return false
+			}
+			key := line[i+1 : i+1+end]
+			if !plainJSONString(key) {
+				return false
+			}
+			i = skipSpace(line, i+2+end)
+			if i >= len(line) || line[i] != ':' {
+				return false
+			}
+			i = skipSpace(line, i+1)
+			if i >= len(line) {
+				return false
+			}
+			// value: a plain string, an integer or null
+			var str []byte
+			var num int64
+			kind := byte(0)
+			switch c := line[i]; {
+			case c == '"':
+				end := bytes.IndexByte(line[i+1:], '"')
+				if end < 0 {
+					return false
+				}
+				str = line[i+1 : i+1+end]
+				if !plainJSONString(str) {
+					return false
+				}
+				kind = 's'
+				i += end + 2
+			case c == '-' || (c >= '0' && c <= '9'):
+				j := i + 1
+				for j < len(line) && line[j] >= '0' && line[j] <= '9' {
+					j++
+				}
+				if j < len(line) && (line[j] == '.' || line[j] == 'e' || line[j] == 'E') {
+					return false
+				}
+				v, err := strconv.ParseInt(string(line[i:j]), 10, 64)
+				if err != nil || (line[i] == '0' && j > i+1) || (line[i] == '-' && j > i+2 && line[i+1] == '0') {
+					return false
+				}
+				num, kind, i = v, 'n', j
+			case bytes.HasPrefix(line[i:], []byte("null")):
+				kind, i = 'z', i+4
+			default:
+				return false
+			}
+			if !setFrameField(f, string(key), kind, str, num, &data, &stdout, &stderr) {
+				return false
+			}
+			i = skipSpace(line, i)
+			if i >= len(line) {
+				return false
+			}
+			if line[i] == '}' {
+				i++
+				break
+			}
+			if line[i] != ',' {
+				return false
+			}
+			i = skipSpace(line, i+1)
+		}
+	}
+	if skipSpace(line, i) != len(line) {
+		return false
+	}
+	if f.Encoding == ExecStdioBase64 {
+		for _, p := range []struct {
+			raw []byte
+			dst *string
+		}{{data, &f.Data}, {stdout, &f.Stdout}, {stderr, &f.Stderr}} {
+			if len(p.raw) == 0 {
+				continue
+			}
+			b := make([]byte, base64.StdEncoding.DecodedLen(len(p.raw)))
+			n, err := base64.StdEncoding.Decode(b, p.raw)
+			if err != nil {
+				return false // json.Unmarshal + decodeFrame report it
+			}
+			*p.dst = string(b[:n])
+		}
+		f.Encoding = ""
+		return true
+	}
+	f.Data, f.Stdout, f.Stderr = string(data), string(stdout), string(stderr)
+	return true
+}
+
+// setFrameField stores one key's value; false for anything parseFrameFast
+// leaves to encoding/json. Output strings are kept raw for base64 decoding.
+func setFrameField(f *SlicerExecWriteResult, key string, kind byte, str []byte, num int64, data, stdout, stderr *[]byte) bool {
+	if kind == 'z' { // null leaves a field unchanged, as in encoding/json
+		switch key {
+		case "timestamp", "type", "pid", "encoding", "data", "started_at", "ended_at", "signal",
+			"stdout", "stderr", "exit_code", "error", "id", "dropped_bytes", "dropped_frames", "message":
+			return true
+		}
+		return false
+	}
+	switch key {
+	case "timestamp", "started_at", "ended_at":
+		if kind != 's' {
+			return false
+		}
+		t := &f.Timestamp
+		if key == "started_at" {
+			t = &f.StartedAt
+		} else if key == "ended_at" {
+			t = &f.EndedAt
+		}
+		return t.UnmarshalText(str) == nil
+	case "type", "encoding", "signal", "error", "message":
+		if kind != 's' {
+			return false
+		}
+		switch key {
+		case "type":
+			f.Type = string(str)
+		case "encoding":
+			f.Encoding = string(str)
+		case "signal":
+			f.Signal = string(str)
+		case "error":
+			f.Error = string(str)
+		case "message":
+			f.Message = string(str)
+		}
+		return true
+	case "data", "stdout", "stderr":
+		if kind != 's' {
+			return false
+		}
+		switch key {
+		case "data":
+			*data = str
+		case "stdout":
+			*stdout = str
+		case "stderr":
+			*stderr = str
+		}
+		return true
+	case "pid", "exit_code", "dropped_frames":
+		if kind != 'n' || num != int64(int(num)) {
+			return false
+		}
+		switch key {
+		case "pid":
+			f.Pid = int(num)
+		case "exit_code":
+			f.ExitCode = int(num)
+		case "dropped_frames":
+			f.DroppedFrames = int(num)
+		}
+		return true
+	case "dropped_bytes":
+		if kind != 'n' {
+			return false
+		}
+		f.DroppedBytes = num
+		return true
+	case "id":
+		if kind != 'n' || num < 0 {
+			return false
+		}
+		f.ID = uint64(num)
+		return true
+	}
+	return false
+}
