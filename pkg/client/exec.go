@@ -226,7 +226,7 @@ func send(ctx context.Context, ch chan<- SlicerExecWriteResult, f SlicerExecWrit
 // cancelled context ends it silently.
 func streamFrames(ctx context.Context, r io.Reader, fn func(f SlicerExecWriteResult, decodeErr error) bool) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	var line []byte
+	var line, scratch []byte
 	for {
 		var err error
 		line, err = readFrameLine(br, line)
@@ -244,7 +244,7 @@ func streamFrames(ctx context.Context, r io.Reader, fn func(f SlicerExecWriteRes
 			continue
 		}
 		var f SlicerExecWriteResult
-		if err := decodeFrameLine(line, &f); err != nil {
+		if err := decodeFrameLine(line, &f, &scratch); err != nil {
 			fn(SlicerExecWriteResult{}, fmt.Errorf("exec stream: %w", err))
 			return
 		}

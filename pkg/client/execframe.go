@@ -41,8 +41,9 @@ func readFrameLine(r *bufio.Reader, buf []byte) ([]byte, error) {
 }
 
 // decodeFrameLine decodes one NDJSON line into f, base64 output included.
-func decodeFrameLine(line []byte, f *SlicerExecWriteResult) error {
-	if parseFrameFast(line, f) {
+// scratch is a reusable decoding buffer.
+func decodeFrameLine(line []byte, f *SlicerExecWriteResult, scratch *[]byte) error {
+	if parseFrameFast(line, f, scratch) {
 		return nil
 	}
 	*f = SlicerExecWriteResult{}
@@ -72,7 +73,7 @@ func skipSpace(b []byte, i int) int {
 
 // parseFrameFast decodes line into f when it has the plain shape described
 // above, with base64 output already decoded; false leaves f unspecified.
-func parseFrameFast(line []byte, f *SlicerExecWriteResult) bool {
+func parseFrameFast(line []byte, f *SlicerExecWriteResult, scratch *[]byte) bool {
 	*f = SlicerExecWriteResult{}
 	var data, stdout, stderr []byte
 	i := skipSpace(line, 0)
@@ -115,7 +116,10 @@ func parseFrameFast(line []byte, f *SlicerExecWriteResult) bool {
 					return false
 				}
 				str = line[i+1 : i+1+end]
-				if !plainJSONString(str) {
+				// Output strings are checked below, once the encoding is
+				// known: the base64 decoder rejects every byte that would
+				// need unescaping, so they are scanned only once.
+				if !isOutputKey(key) && !plainJSONString(str) {
 					return false
 				}
 				kind = 's'
@@ -158,26 +162,47 @@ func parseFrameFast(line []byte, f *SlicerExecWriteResult) bool {
 	if skipSpace(line, i) != len(line) {
 		return false
 	}
+	outputs := [...]struct {
+		raw []byte
+		dst *string
+	}{{data, &f.Data}, {stdout, &f.Stdout}, {stderr, &f.Stderr}}
 	if f.Encoding == ExecStdioBase64 {
-		for _, p := range []struct {
-			raw []byte
-			dst *string
-		}{{data, &f.Data}, {stdout, &f.Stdout}, {stderr, &f.Stderr}} {
+		for _, p := range outputs {
 			if len(p.raw) == 0 {
 				continue
 			}
-			b := make([]byte, base64.StdEncoding.DecodedLen(len(p.raw)))
+			// The decoder skips raw CR, which JSON does not allow in a string.
+			if bytes.IndexByte(p.raw, '\r') >= 0 {
+				return false
+			}
+			if need := base64.StdEncoding.DecodedLen(len(p.raw)); cap(*scratch) < need {
+				*scratch = make([]byte, need)
+			}
+			b := (*scratch)[:cap(*scratch)]
 			n, err := base64.StdEncoding.Decode(b, p.raw)
 			if err != nil {
-				return false // json.Unmarshal + decodeFrame report it
+				return false // json.Unmarshal + decodeFrame decide (and report it)
 			}
 			*p.dst = string(b[:n])
 		}
 		f.Encoding = ""
 		return true
 	}
-	f.Data, f.Stdout, f.Stderr = string(data), string(stdout), string(stderr)
+	for _, p := range outputs {
+		if !plainJSONString(p.raw) {
+			return false
+		}
+		*p.dst = string(p.raw)
+	}
 	return true
+}
+
+func isOutputKey(k []byte) bool {
+	switch string(k) {
+	case "data", "stdout", "stderr":
+		return true
+	}
+	return false
 }
 
 // setFrameField stores one key's value; false for anything parseFrameFast
