@@ -49,6 +49,12 @@ func (d *Daemon) handleCpGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	tg, err := vm.resolve(root, abs, rel)
+	if err != nil {
+		return err
+	}
+	defer tg.close()
+	root, rel = tg.root, tg.rel
 	if mode == "tar" {
 		fi, err := root.Stat(rel)
 		if err != nil {
@@ -166,6 +172,15 @@ func (d *Daemon) handleCpPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	tg, err := vm.resolve(root, abs, rel)
+	if err != nil {
+		return err
+	}
+	defer tg.close()
+	if tg.readOnly {
+		return readOnlyError(abs)
+	}
+	rel = tg.rel
 	var perm *fs.FileMode
 	if v := r.URL.Query().Get("permissions"); v != "" {
 		m, err := parseMode(v, "permissions")

@@ -3,6 +3,8 @@ package localdaemon_test
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -277,5 +279,36 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// fs and cp show what exec sees under the read-only system directories.
+func TestSystemDirectories(t *testing.T) {
+	_, c := setup(t)
+	ctx := ctxT(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	want := sh(t, c, vm, "cat /usr/bin/env | sha256sum")
+	data, _, err := c.ReadFile(ctx, vm, "/usr/bin/env")
+	if err != nil || len(data) == 0 {
+		t.Fatalf("read /usr/bin/env: %v", err)
+	}
+	if sum := sha256.Sum256(data); !strings.HasPrefix(want, hex.EncodeToString(sum[:])) {
+		t.Fatalf("/usr/bin/env differs between cp (%x) and exec (%s)", sum, want)
+	}
+	if _, err := c.Stat(ctx, vm, "/bin/sh"); err != nil {
+		t.Fatalf("stat /bin/sh: %v", err)
+	}
+	ents, err := c.ReadDir(ctx, vm, "/usr/bin")
+	if err != nil || len(ents) < 10 {
+		t.Fatalf("readdir /usr/bin: %d %v", len(ents), err)
+	}
+	wantStatus(t, c.WriteFile(ctx, vm, "/usr/bin/evil", []byte("x"), 1000, 1000, ""), 400)
+	wantStatus(t, c.Mkdir(ctx, vm, client.SlicerFSMkdirRequest{Path: "/usr/local/evil", Recursive: true}), 400)
+	wantStatus(t, c.Remove(ctx, vm, "/usr/bin/env", false), 400)
+	wantStatus(t, c.Remove(ctx, vm, "/bin", true), 400)
+	_, _, err = c.ReadFile(ctx, vm, "/proc/self/environ")
+	wantStatus(t, err, 400)
+	if _, err := os.Stat("/usr/bin/evil"); err == nil {
+		t.Fatal("wrote into the host's /usr")
 	}
 }

@@ -26,27 +26,37 @@ func fsInfo(name string, fi fs.FileInfo) client.SlicerFSInfo {
 	return client.SlicerFSInfo{Name: name, Type: typ, Size: fi.Size(), Mtime: fi.ModTime().UTC(), Mode: formatMode(uint32(mode.Perm()))}
 }
 
-func (d *Daemon) fsTarget(r *http.Request, p string) (*os.Root, string, string, error) {
+// fsTarget resolves the VM and path of an fs request; call done when finished.
+func (d *Daemon) fsTarget(r *http.Request, p string, write bool) (root *os.Root, abs, rel string, done func(), err error) {
 	vm, err := d.vm(r.PathValue("hostname"))
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", "", nil, err
 	}
-	_, root, _, err := vm.guest()
+	_, vroot, _, err := vm.guest()
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", "", nil, err
 	}
-	abs, rel, err := guestPath(p, defaultHome)
+	abs, rel, err = guestPath(p, defaultHome)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", "", nil, err
 	}
-	return root, abs, rel, nil
+	tg, err := vm.resolve(vroot, abs, rel)
+	if err != nil {
+		return nil, "", "", nil, err
+	}
+	if write && tg.readOnly {
+		tg.close()
+		return nil, "", "", nil, readOnlyError(abs)
+	}
+	return tg.root, abs, tg.rel, tg.close, nil
 }
 
 func (d *Daemon) handleReadDir(w http.ResponseWriter, r *http.Request) error {
-	root, abs, rel, err := d.fsTarget(r, r.URL.Query().Get("path"))
+	root, abs, rel, done, err := d.fsTarget(r, r.URL.Query().Get("path"), false)
 	if err != nil {
 		return err
 	}
+	defer done()
 	f, err := root.Open(rel)
 	if err != nil {
 		return fsError("readdir", abs, err)
@@ -77,10 +87,11 @@ func (d *Daemon) handleReadDir(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (d *Daemon) handleStat(w http.ResponseWriter, r *http.Request) error {
-	root, abs, rel, err := d.fsTarget(r, r.URL.Query().Get("path"))
+	root, abs, rel, done, err := d.fsTarget(r, r.URL.Query().Get("path"), false)
 	if err != nil {
 		return err
 	}
+	defer done()
 	fi, err := root.Lstat(rel)
 	if err != nil {
 		return fsError("stat", abs, err)
@@ -94,10 +105,11 @@ func (d *Daemon) handleMkdir(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req, false); err != nil {
 		return err
 	}
-	root, abs, rel, err := d.fsTarget(r, req.Path)
+	root, abs, rel, done, err := d.fsTarget(r, req.Path, true)
 	if err != nil {
 		return err
 	}
+	defer done()
 	mode := fs.FileMode(0o755)
 	if req.Mode != "" {
 		m, err := parseMode(req.Mode, "mode")
@@ -142,10 +154,11 @@ func (d *Daemon) handleRemove(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	root, abs, rel, err := d.fsTarget(r, r.URL.Query().Get("path"))
+	root, abs, rel, done, err := d.fsTarget(r, r.URL.Query().Get("path"), true)
 	if err != nil {
 		return err
 	}
+	defer done()
 	if rel == "." {
 		return badRequest("refusing to remove / of the VM")
 	}

@@ -246,6 +246,14 @@ func (d *Daemon) handleWatch(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		tg, err := vm.resolve(root, abs, rel)
+		if err != nil {
+			return err
+		}
+		tg.close()
+		if tg.readOnly || tg.rel != rel {
+			return badRequest("cannot watch %s: it is a read-only directory the VM shares with the host", abs)
+		}
 		if err := wt.add(abs, rel); err != nil {
 			return fsError("watch", abs, err)
 		}
