@@ -37,7 +37,8 @@ func (vm *VM) resolve(root *os.Root, abs, rel string) (target, error) {
 		if first != l {
 			continue
 		}
-		if dest, err := root.Readlink(first); err == nil && !path.IsAbs(dest) {
+		if dest, err := root.Readlink(first); err == nil && !path.IsAbs(dest) &&
+			path.Clean(dest) != ".." && !strings.HasPrefix(path.Clean(dest), "../") {
 			rel = path.Join(path.Clean(dest), rest)
 			first, rest, _ = strings.Cut(rel, "/")
 		}
