@@ -3,6 +3,7 @@ package localdaemon_test
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -196,5 +197,27 @@ func TestExecStdinOutlivesProcess(t *testing.T) {
 	// The daemon still serves requests afterwards.
 	if got := sh(t, c, vm, "echo ok"); got != "ok" {
 		t.Fatal(got)
+	}
+}
+
+func TestRemoteCmd(t *testing.T) {
+	_, c := setup(t)
+	ctx := ctxT(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	out, err := c.Command(ctx, vm, "sh", "-c", "echo hi; echo oops >&2").Output()
+	if err != nil || string(out) != "hi\n" {
+		t.Fatalf("Output = %q %v", out, err)
+	}
+	cmd := c.Command(ctx, vm, "sh", "-c", "exit 4")
+	err = cmd.Run()
+	var ee *client.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 4 {
+		t.Fatalf("Run = %v", err)
+	}
+	cmd = c.Command(ctx, vm, "cat")
+	cmd.Stdin = strings.NewReader("piped")
+	out, err = cmd.Output()
+	if err != nil || string(out) != "piped" {
+		t.Fatalf("stdin: %q %v", out, err)
 	}
 }
