@@ -2,6 +2,7 @@ package tarstream
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -32,7 +33,10 @@ type ArchiveOptions struct {
 // name. Any other file type is an error. The archive is terminated (the two
 // zero blocks are written) only when everything succeeded.
 func Archive(ctx context.Context, w io.Writer, root *os.Root, name string, opts ArchiveOptions) (Result, error) {
-	a := &archiver{ctx: ctx, root: root, opts: opts, tw: tar.NewWriter(w)}
+	// Headers are 512 bytes and small files a few KiB: batch them so a pipe
+	// or an HTTP body sees large writes, not one per header and file.
+	bw := bufio.NewWriterSize(w, 256<<10)
+	a := &archiver{ctx: ctx, root: root, opts: opts, tw: tar.NewWriter(bw)}
 	name = path.Clean(filepath.ToSlash(name))
 	if name != "." && !ValidRelPath(name) {
 		return a.res, fmt.Errorf("archive %s: %w", quote(name), ErrUnsafePath)
@@ -56,7 +60,7 @@ func Archive(ctx context.Context, w io.Writer, root *os.Root, name string, opts 
 	if err := a.tw.Close(); err != nil {
 		return a.res, err
 	}
-	return a.res, nil
+	return a.res, bw.Flush()
 }
 
 // ArchivePath writes a tar archive of the local path src (a directory's
