@@ -2,6 +2,7 @@ package tarstream
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -110,7 +111,9 @@ type extractor struct {
 }
 
 func (x *extractor) run(r io.Reader) error {
-	tr := tar.NewReader(&ctxReader{ctx: x.ctx, r: r})
+	// tar reads 512-byte headers and small files piecemeal; reading ahead
+	// keeps that from becoming one pipe handoff or syscall per piece.
+	tr := tar.NewReader(bufio.NewReaderSize(&ctxReader{ctx: x.ctx, r: r}, 256<<10))
 	for {
 		if err := x.ctx.Err(); err != nil {
 			return err
