@@ -332,6 +332,9 @@ func (c *SlicerClient) CpFromVM(ctx context.Context, vmName, vmPath, localPath s
 	if st, err := os.Stat(localPath); err == nil && st.IsDir() {
 		return fmt.Errorf("copy from VM: destination %s is a directory; binary mode writes one file, give its full path", localPath)
 	}
+	if st, err := os.Stat(filepath.Dir(filepath.Clean(localPath))); err != nil || !st.IsDir() {
+		return fmt.Errorf("copy from VM: destination directory %s does not exist", filepath.Dir(filepath.Clean(localPath)))
+	}
 	resp, err := c.download(ctx, vmName, vmPath, mode, excludePatterns)
 	if err != nil {
 		return err

@@ -79,28 +79,28 @@
 //     User-Agent there and a bare "Authorization: Bearer" (§1.4, §17 item
 //     3). ExecKill sends its JSON body with a Content-Length, as newer SDKs
 //     do (§1.4, §15.7).
-// 10. An http:// or https:// base URL is never taken for a unix socket; the
+//  10. An http:// or https:// base URL is never taken for a unix socket; the
 //     SDK treats "http://h/x.sock" as a socket path because its ".sock" test
 //     runs on the whole string (§1.1, §17 item 11). DialWebSocket uses the
 //     same socket rules as every REST call, where the SDK's shell and
 //     forward packages recognise fewer socket spellings (§1.1).
-// 11. Path parameters are escaped as single path segments, so a name
+//  11. Path parameters are escaped as single path segments, so a name
 //     containing "/" cannot change the route; the SDK joins them with
 //     path.Join first (§0.3, §14). Names without "/" are sent exactly as the
 //     SDK sends them ("*" becomes %2A).
-// 12. Non-success answers are *APIError values (the shape newer SDKs use,
+//  12. Non-success answers are *APIError values (the shape newer SDKs use,
 //     §1.5) instead of the SDK's formatted strings. ErrSecretExists is still
 //     returned as is, and 404 on Stat/ReadFile still matches os.ErrNotExist;
 //     CpFromVM and CpFromVMToWriter map 404 the same way. A few calls also
 //     accept a second success status the daemon may use (DeleteVM 204,
 //     CreateSecret 200, PatchSecret/DeleteSecret 204, Mkdir 201/204, cp
 //     uploads 201/204) (§1.5, §4.5, §7).
-// 13. Exec keeps the exit code on the final frame it synthesises for a
+//  13. Exec keeps the exit code on the final frame it synthesises for a
 //     failed command; the SDK zeroes it (§8.3). A stream that breaks off
 //     mid-frame ends with a frame whose Error starts with "exec stream:" and
 //     whose ExitCode is -1, and RemoteCmd reports ErrNoExitStatus when no
 //     exit status arrived (§8.3 "treat that as a transport error").
-// 14. Downloads never leave a half-written destination: CpFromVM in binary
+//  14. Downloads never leave a half-written destination: CpFromVM in binary
 //     mode writes to a temporary file beside the destination and renames it
 //     on success (its mode is permissions, else X-Slicer-File-Mode, else
 //     0600, applied even when replacing a file), and refuses a directory as

@@ -226,10 +226,9 @@ func send(ctx context.Context, ch chan<- SlicerExecWriteResult, f SlicerExecWrit
 // cancelled context ends it silently.
 func streamFrames(ctx context.Context, r io.Reader, fn func(f SlicerExecWriteResult, decodeErr error) bool) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	var line, scratch []byte
+	var buf, scratch []byte
 	for {
-		var err error
-		line, err = readFrameLine(br, line)
+		line, err := readFrameLine(br, &buf)
 		if err == io.EOF {
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -295,5 +296,35 @@ func TestExecLogsCancel(t *testing.T) {
 	<-ch
 	cancel()
 	for range ch {
+	}
+}
+
+// TestStreamingErrors checks the error mapping of the streaming calls.
+func TestStreamingErrors(t *testing.T) {
+	c, _ := newTestClient(t, replyJSON(http.StatusGone, `{"error":"exec reaped"}`))
+	check := func(name string, err error, path string) {
+		t.Helper()
+		var ae *client.APIError
+		if !errors.As(err, &ae) || ae.StatusCode != 410 || ae.Message != "exec reaped" || ae.Path != prefix+path {
+			t.Errorf("%s: err = %#v", name, err)
+		}
+	}
+	_, err := c.Exec(ctx(), "vm-1", client.SlicerExecRequest{Command: "x"})
+	check("Exec", err, "/vm/vm-1/exec")
+	_, err = c.ExecWithReader(ctx(), "vm-1", client.SlicerExecRequest{Command: "x"}, strings.NewReader("in"))
+	check("ExecWithReader", err, "/vm/vm-1/exec")
+	_, err = c.ExecLogs(ctx(), "vm-1", "ex_1", client.LogOptions{})
+	check("ExecLogs", err, "/vm/vm-1/exec/ex_1/logs")
+	check("Command", c.Command(ctx(), "vm-1", "x").Run(), "/vm/vm-1/exec")
+	_, errc := c.WatchFS(ctx(), "vm-1", client.SlicerFSWatchRequest{Paths: []string{"/"}})
+	check("WatchFS", <-errc, "/vm/vm-1/fs/watch")
+	dir := t.TempDir()
+	check("CpFromVM", c.CpFromVM(ctx(), "vm-1", "/x", dir+"/out", "", "tar"), "/vm/vm-1/cp")
+	check("CpToVM", c.CpToVM(ctx(), "vm-1", dir, "/x", 0, 0, "", "tar"), "/vm/vm-1/cp")
+	if _, err := os.Stat(dir + "/out"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("failed download created the destination")
+	}
+	if err := c.CpFromVM(ctx(), "vm-1", "/x", dir+"/missing/out", "", "binary"); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing parent: %v", err)
 	}
 }

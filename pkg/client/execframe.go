@@ -19,25 +19,29 @@ import (
 // key, a float) makes it report false and the line goes through
 // json.Unmarshal, so the result never differs from encoding/json's.
 
-// readFrameLine returns the next line of r without its newline, growing buf
-// as needed (buf is reused between calls). A last line without a newline is
-// returned with io.EOF as the error only when it is empty.
-func readFrameLine(r *bufio.Reader, buf []byte) ([]byte, error) {
-	buf = buf[:0]
-	for {
-		chunk, err := r.ReadSlice('\n')
-		buf = append(buf, chunk...)
-		switch {
-		case err == nil:
-			return buf[:len(buf)-1], nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		case err == io.EOF && len(buf) > 0:
-			return buf, nil
-		default:
-			return buf, err
-		}
+// readFrameLine returns the next line of r without its newline. A line that
+// fits r's buffer is returned in place (valid until the next read), saving a
+// copy of every frame; a longer one is assembled in *buf, which is reused
+// between calls. A last line without a newline is returned as a line; io.EOF
+// comes only when nothing is left.
+func readFrameLine(r *bufio.Reader, buf *[]byte) ([]byte, error) {
+	chunk, err := r.ReadSlice('\n')
+	if err == nil {
+		return chunk[:len(chunk)-1], nil
 	}
+	b := append((*buf)[:0], chunk...)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		chunk, err = r.ReadSlice('\n')
+		b = append(b, chunk...)
+	}
+	*buf = b
+	switch {
+	case err == nil:
+		return b[:len(b)-1], nil
+	case err == io.EOF && len(b) > 0:
+		return b, nil
+	}
+	return b, err
 }
 
 // decodeFrameLine decodes one NDJSON line into f, base64 output included.
