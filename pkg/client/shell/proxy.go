@@ -114,4 +114,3 @@ func relay(ctx context.Context, src, dst *websocket.Conn) {
 }
 
 var _ http.Handler = (*ProxyHandler)(nil)
-

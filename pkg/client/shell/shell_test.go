@@ -75,9 +75,9 @@ func FuzzDecodeFrame(f *testing.F) {
 // "close" (normal WebSocket close), "drop" (abrupt close), "hang" (stops
 // reading so pings go unanswered) and "flood N" (N output bytes).
 type fakeDaemon struct {
-	srv *httptest.Server
-	mu  sync.Mutex
-	req []*http.Request
+	srv  *httptest.Server
+	mu   sync.Mutex
+	req  []*http.Request
 	got  [][]byte // every frame received
 	wg   sync.WaitGroup
 	stop chan struct{}
@@ -243,7 +243,10 @@ func TestDialQueryHeadersAndEcho(t *testing.T) {
 	}
 	// The first frame is the window size; the client's last one Shutdown.
 	frames := d.frames()
-	waitFor(t, func() bool { frames = d.frames(); return len(frames) > 0 && frames[len(frames)-1][0] == FrameTypeShutdown })
+	waitFor(t, func() bool {
+		frames = d.frames()
+		return len(frames) > 0 && frames[len(frames)-1][0] == FrameTypeShutdown
+	})
 	if frames[0][0] != FrameTypeWindowSize {
 		t.Errorf("first frame % x", frames[0])
 	}
