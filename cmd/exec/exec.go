@@ -280,12 +280,12 @@ func Stream(ctx context.Context, c client.Interface, vm string, req client.Slice
 			return Result{}, fmt.Errorf("%w: VM %q: bad output frame: %v", cmdutil.ErrConnectionLost, vm, derr)
 		}
 		if len(out) > 0 {
-			if _, werr := stdout.Write(out); werr != nil {
+			if _, werr := io.WriteString(stdout, out); werr != nil {
 				return Result{}, fmt.Errorf("write output: %w", werr)
 			}
 		}
 		if len(errOut) > 0 {
-			if _, werr := stderr.Write(errOut); werr != nil {
+			if _, werr := io.WriteString(stderr, errOut); werr != nil {
 				return Result{}, fmt.Errorf("write output: %w", werr)
 			}
 		}
@@ -313,7 +313,9 @@ func Stream(ctx context.Context, c client.Interface, vm string, req client.Slice
 	return Result{}, fmt.Errorf("%w before the exit status arrived (VM %q)", cmdutil.ErrConnectionLost, vm)
 }
 
-func frameOutput(f client.SlicerExecWriteResult) (stdout, stderr []byte, err error) {
+// frameOutput returns strings so that io.WriteString can hand them to an
+// *os.File without another copy of every chunk.
+func frameOutput(f client.SlicerExecWriteResult) (stdout, stderr string, err error) {
 	var so, se string
 	switch f.Type {
 	case "stdout":
@@ -330,15 +332,17 @@ func frameOutput(f client.SlicerExecWriteResult) (stdout, stderr []byte, err err
 		so, se = f.Stdout, f.Stderr
 	}
 	if f.Encoding == client.ExecStdioBase64 {
-		if stdout, err = base64.StdEncoding.DecodeString(so); err != nil {
-			return nil, nil, err
+		o, err := base64.StdEncoding.DecodeString(so)
+		if err != nil {
+			return "", "", err
 		}
-		if stderr, err = base64.StdEncoding.DecodeString(se); err != nil {
-			return nil, nil, err
+		e, err := base64.StdEncoding.DecodeString(se)
+		if err != nil {
+			return "", "", err
 		}
-		return stdout, stderr, nil
+		return string(o), string(e), nil
 	}
-	return []byte(so), []byte(se), nil
+	return so, se, nil
 }
 
 // resultError turns a finished command into the command's error: nil for
