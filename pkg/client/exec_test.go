@@ -328,3 +328,52 @@ func TestStreamingErrors(t *testing.T) {
 		t.Errorf("missing parent: %v", err)
 	}
 }
+
+func TestRemoteCmdStderrPipe(t *testing.T) {
+	big := strings.Repeat("e", 100<<10)
+	c, _ := newTestClient(t, ndjson(
+		`{"type":"stderr","data":"`+big+`","exit_code":0}`,
+		`{"type":"exit","exit_code":1}`,
+	))
+	cmd := c.CommandContext(ctx(), "vm-1", "x")
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cmd.StderrPipe(); err == nil {
+		t.Error("second StderrPipe accepted")
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(errPipe)
+	expect(t, "stderr length", len(b), len(big))
+	var ee *client.ExitError
+	if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("err = %v", err)
+	}
+
+	// Output keeps at most 64 KiB of stderr in the ExitError.
+	_, err = c.Command(ctx(), "vm-1", "x").Output()
+	if !errors.As(err, &ee) || len(ee.Stderr) != 64<<10 {
+		t.Fatalf("Output err = %v (stderr %d bytes)", err, len(ee.Stderr))
+	}
+}
+
+func TestFrameByteHelpers(t *testing.T) {
+	f := client.SlicerExecWriteResult{Encoding: "base64", Data: "aGk=", Stdout: "b3V0", Stderr: "ZXJy"}
+	for name, fn := range map[string]func() ([]byte, error){"data": f.DataBytes, "stdout": f.StdoutBytes, "stderr": f.StderrBytes} {
+		b, err := fn()
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s = %q, %v", name, b, err)
+		}
+	}
+	if _, err := (client.SlicerExecWriteResult{Encoding: "base64", Data: "!"}).DataBytes(); err == nil {
+		t.Error("bad base64 accepted")
+	}
+	if b, _ := (client.SlicerExecWriteResult{Stdout: "plain"}).StdoutBytes(); string(b) != "plain" {
+		t.Errorf("text = %q", b)
+	}
+	expect(t, "MiB", client.MiB(2), int64(2<<20))
+	expect(t, "GiB", client.GiB(1), int64(1<<30))
+}

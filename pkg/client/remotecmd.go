@@ -409,22 +409,25 @@ func (c *RemoteCmd) CombinedOutput() ([]byte, error) {
 	return b.Bytes(), err
 }
 
-// capBuffer keeps at most max bytes (the first ones written).
+// capBuffer keeps at most max bytes (the first ones written). It has no
+// WriteString method, so every write goes through the cap.
 type capBuffer struct {
-	bytes.Buffer
+	buf bytes.Buffer
 	max int
 }
 
 func (b *capBuffer) Write(p []byte) (int, error) {
-	if room := b.max - b.Len(); room > 0 {
+	if room := b.max - b.buf.Len(); room > 0 {
 		if len(p) > room {
-			b.Buffer.Write(p[:room])
+			b.buf.Write(p[:room])
 		} else {
-			b.Buffer.Write(p)
+			b.buf.Write(p)
 		}
 	}
 	return len(p), nil
 }
+
+func (b *capBuffer) Bytes() []byte { return b.buf.Bytes() }
 
 // RemoteProcessState stores information about an exited remote process. It
 // mirrors os.ProcessState but for remote executions.
