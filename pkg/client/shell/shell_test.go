@@ -81,6 +81,8 @@ type fakeDaemon struct {
 	got  [][]byte // every frame received
 	wg   sync.WaitGroup
 	stop chan struct{}
+
+	closed bool // set under mu before waiting on wg
 }
 
 func newFakeDaemon(t *testing.T) *fakeDaemon {
@@ -98,7 +100,10 @@ func newFakeDaemon(t *testing.T) *fakeDaemon {
 		if err != nil {
 			return
 		}
-		d.wg.Add(1)
+		if !d.enter() {
+			c.CloseNow()
+			return
+		}
 		defer d.wg.Done()
 		d.serve(r.Context(), c)
 	})
@@ -107,6 +112,9 @@ func newFakeDaemon(t *testing.T) *fakeDaemon {
 		close(d.stop)
 		d.srv.CloseClientConnections()
 		d.srv.Close()
+		d.mu.Lock()
+		d.closed = true
+		d.mu.Unlock()
 		d.wg.Wait()
 	})
 	return d
@@ -434,4 +442,15 @@ func TestCloseWhileOutputPending(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close blocked")
 	}
+}
+
+// enter registers a running handler unless the daemon is shutting down.
+func (d *fakeDaemon) enter() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return false
+	}
+	d.wg.Add(1)
+	return true
 }
