@@ -310,7 +310,7 @@ func contractCases() []contractCase {
 			},
 		},
 		{
-			name: "PatchSecret", method: "PATCH", path: "/secrets/s", body: `{"data":"","permissions":"0600"}`, ctype: "application/json", status: 200,
+			name: "PatchSecret", method: "PATCH", path: "/secrets/s", body: `{"permissions":"0600"}`, ctype: "application/json", status: 200,
 			call: func(t *testing.T, c *client.SlicerClient) error {
 				return c.PatchSecret(ctx(), "s", client.UpdateSecretRequest{Permissions: "0600"})
 			},

@@ -109,4 +109,9 @@
 //     temporary name, creates a missing destination through a staging
 //     directory, and rejects the names the stricter ValidRelPath rejects
 //     (§11.5 and §11.7, newer columns; §11.8).
+//  15. PatchSecret leaves "data" out of the body when UpdateSecretRequest.Data
+//     is empty. The SDK's field has no omitempty, so its metadata-only
+//     update sends "data":"", and what a daemon makes of an empty content is
+//     unknown (§7.3, §17 item 12, §19). Leaving the field out asks for
+//     exactly what the caller meant: change the metadata, keep the content.
 package client

@@ -27,8 +27,19 @@ func (c *SlicerClient) CreateSecret(ctx context.Context, request CreateSecretReq
 }
 
 // PatchSecret updates an existing secret with new data and/or metadata.
+// Only the fields provided are sent: unlike the vendor SDK, an empty Data is
+// left out of the body, so a metadata-only update cannot be read as
+// "replace the content with nothing" (PROTOCOL.md §7.3, §17 item 12).
 func (c *SlicerClient) PatchSecret(ctx context.Context, secretName string, request UpdateSecretRequest) error {
-	return c.doJSON(ctx, http.MethodPatch, "/secrets/"+esc(secretName), nil, request, nil, http.StatusOK, http.StatusNoContent)
+	var body any = request
+	if request.Data == "" {
+		body = struct {
+			Permissions string `json:"permissions,omitempty"`
+			UID         uint32 `json:"uid,omitempty"`
+			GID         uint32 `json:"gid,omitempty"`
+		}{request.Permissions, request.UID, request.GID}
+	}
+	return c.doJSON(ctx, http.MethodPatch, "/secrets/"+esc(secretName), nil, body, nil, http.StatusOK, http.StatusNoContent)
 }
 
 // DeleteSecret removes a secret.
