@@ -60,6 +60,7 @@
 //     A body shorter than its declared size is an error and leaves no file.
 //   - Setuid, setgid and sticky bits are stripped. Directories are created
 //     owner-writable and get their final mode and mtime after the last entry.
+//     A directory that already existed keeps its mode, owner and times.
 //   - [ExtractOptions.MaxFileSize] and [ExtractOptions.MaxTotalSize] bound the
 //     bytes written.
 //

@@ -78,6 +78,7 @@ func Extract(ctx context.Context, r io.Reader, root *os.Root, opts ExtractOption
 		root:     root,
 		opts:     opts,
 		okDirs:   make(map[string]bool),
+		created:  make(map[string]bool),
 		dirMeta:  make(map[string]dirMeta),
 		setOwner: opts.Owner != nil && runtime.GOOS != "windows",
 	}
@@ -104,6 +105,7 @@ type extractor struct {
 	opts     ExtractOptions
 	res      Result
 	okDirs   map[string]bool // directories verified (or created) as real directories
+	created  map[string]bool // directories this extraction created
 	curName  string          // directory held open in cur
 	cur      *os.Root        // the last directory a file was written to
 	dirMeta  map[string]dirMeta
@@ -203,6 +205,7 @@ func (x *extractor) ensureDir(name string, entry string) error {
 		err = x.root.Mkdir(name, 0o755)
 		if err == nil {
 			x.okDirs[name] = true
+			x.created[name] = true
 			if x.setOwner {
 				_ = x.root.Lchown(name, int(x.opts.Owner.UID), int(x.opts.Owner.GID))
 			}
@@ -240,6 +243,12 @@ func (x *extractor) dir(name string, hdr *tar.Header) error {
 		return err
 	}
 	x.res.Dirs++
+	if !x.created[name] {
+		// A directory that existed before keeps its mode, owner and
+		// times (extracting "tmp/" into / must not touch /tmp's sticky
+		// bit).
+		return nil
+	}
 	mode := fs.FileMode(hdr.Mode) & fs.ModePerm
 	// Keep the directory usable for the rest of the extraction; the final
 	// mode is applied by finishDirs.

@@ -518,3 +518,22 @@ func TestGoTarTestdata(t *testing.T) {
 		})
 	}
 }
+
+func TestExistingDirectoryKeepsMetadata(t *testing.T) {
+	dest := t.TempDir()
+	tmp := filepath.Join(dest, "tmp")
+	must(t, os.Mkdir(tmp, 0o755))
+	must(t, os.Chmod(tmp, 0o777|os.ModeSticky))
+	data := buildTar(t, ent{name: "tmp/", typ: tar.TypeDir, mode: 0o700}, file("tmp/x", "x"), ent{name: "new/", typ: tar.TypeDir, mode: 0o750})
+	if _, err := ExtractToDir(context.Background(), bytes.NewReader(data), dest, ExtractOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(tmp)
+	if fi.Mode()&(os.ModePerm|os.ModeSticky) != 0o777|os.ModeSticky {
+		t.Errorf("existing dir mode changed to %v", fi.Mode())
+	}
+	fi, _ = os.Stat(filepath.Join(dest, "new"))
+	if fi.Mode().Perm() != 0o750 {
+		t.Errorf("new dir mode %v", fi.Mode())
+	}
+}
