@@ -18,6 +18,7 @@ import (
 	contextcmd "github.com/slicer-cli/slicer/cmd/context"
 	"github.com/slicer-cli/slicer/cmd/cp"
 	execcmd "github.com/slicer-cli/slicer/cmd/exec"
+	"github.com/slicer-cli/slicer/cmd/forward"
 	"github.com/slicer-cli/slicer/cmd/fs"
 	"github.com/slicer-cli/slicer/cmd/info"
 	"github.com/slicer-cli/slicer/cmd/local"
@@ -309,6 +310,7 @@ func guestCommands(f *cmdutil.Factory) []*cobra.Command {
 		bg.NewCmdBg(f),
 		cp.NewCmdCp(f, nil),
 		shell.NewCmdShell(f, nil),
+		forward.NewCmdForward(f, nil),
 	}
 }
 
@@ -321,5 +323,6 @@ func topLevelGuestCommands(f *cmdutil.Factory) []*cobra.Command {
 		cp.NewCmdCp(f, nil),
 		fs.NewCmdFS(f),
 		shell.NewCmdShell(f, nil),
+		forward.NewCmdForward(f, nil),
 	}
 }
