@@ -24,6 +24,9 @@ type corpusCase struct {
 	wantSkips int
 	// verify runs extra checks on dest.
 	verify func(t *testing.T, b *breakout)
+	// onSkip runs inside the OnSkip callback: a deterministic way to change
+	// the destination in the middle of an extraction.
+	onSkip func(t *testing.T, b *breakout)
 }
 
 func unsafeCase(name string, ents ...ent) corpusCase {
@@ -168,6 +171,17 @@ func corpus() []corpusCase {
 		{name: "existing-symlink-file-replaced", setup: func(t *testing.T, b *breakout) {
 			must(t, os.Symlink("../victim/hello", filepath.Join(b.dest, "f")))
 		}, ents: []ent{file("f", "new")}, wantSkips: 0, verify: content("f", "new")},
+		// A13, deterministic: the destination directory is swapped for a
+		// symlink to ../victim between two entries.
+		{name: "swap-mid-extraction-same-dir", ents: []ent{dirE("sub/"), file("sub/a", "a"), symlink("marker", "x"), file("sub/b", "b")},
+			onSkip: swapSub, wantErr: true, wantUnsafe: true, wantSkips: 1, verify: content("aside/b", "b")},
+		{name: "swap-mid-extraction-new-subdir", ents: []ent{dirE("sub/"), file("sub/a", "a"), symlink("marker", "x"), file("sub/new/c", "c")},
+			onSkip: swapSub, wantErr: true, wantUnsafe: true, wantSkips: 1},
+		{name: "swap-mid-extraction-absolute", ents: []ent{dirE("sub/"), symlink("marker", "x"), file("sub/x/y", "c"), file("sub/hello", "c")},
+			onSkip: func(t *testing.T, b *breakout) {
+				must(t, os.Rename(filepath.Join(b.dest, "sub"), filepath.Join(b.dest, "aside")))
+				must(t, os.Symlink(b.victim, filepath.Join(b.dest, "sub")))
+			}, wantErr: true, wantSkips: 1},
 		{name: "existing-symlink-to-dir-replaced-by-file", setup: func(t *testing.T, b *breakout) {
 			must(t, os.Symlink("../victim", filepath.Join(b.dest, "d")))
 		}, ents: []ent{file("d", "new")}, wantSkips: 0, verify: content("d", "new")},
@@ -205,7 +219,12 @@ func TestMaliciousCorpus(t *testing.T) {
 				data = buildTar(t, tc.ents...)
 			}
 			var skips []Skip
-			opts := ExtractOptions{OnSkip: func(s Skip) { skips = append(skips, s) }}
+			opts := ExtractOptions{OnSkip: func(s Skip) {
+				skips = append(skips, s)
+				if tc.onSkip != nil {
+					tc.onSkip(t, b)
+				}
+			}}
 			if tc.name == "over-file-limit" {
 				opts.MaxFileSize = 1024
 			}
@@ -231,6 +250,10 @@ func TestMaliciousCorpus(t *testing.T) {
 			if res.Skipped != len(skips) {
 				t.Errorf("Result.Skipped = %d, reported %d", res.Skipped, len(skips))
 			}
+			if tc.onSkip != nil {
+				// The planted link is the test's own doing.
+				preexisting["sub"] = true
+			}
 			b.check(t, preexisting)
 			if tc.verify != nil {
 				tc.verify(t, b)
@@ -254,4 +277,10 @@ func gorootTar(t testing.TB, name string) []byte {
 		}
 	}
 	return data
+}
+
+// swapSub moves dest/sub aside and puts a symlink to ../victim in its place.
+func swapSub(t *testing.T, b *breakout) {
+	must(t, os.Rename(filepath.Join(b.dest, "sub"), filepath.Join(b.dest, "aside")))
+	must(t, os.Symlink("../victim", filepath.Join(b.dest, "sub")))
 }

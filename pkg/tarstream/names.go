@@ -71,7 +71,7 @@ type EntryError struct {
 }
 
 func (e *EntryError) Error() string {
-	if errors.Is(e.Err, ErrUnsafePath) {
+	if e.Err == ErrUnsafePath {
 		return "tar entry " + quote(e.Name) + ": unsafe path (absolute, \"..\", \".\", empty segment or escaping the destination)"
 	}
 	return "tar entry " + quote(e.Name) + ": " + e.Err.Error()
