@@ -168,7 +168,7 @@ func (s *Session) Close() error {
 	select {
 	case <-s.done:
 	default:
-		ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+		ctx, cancel := context.WithTimeout(s.ctx, closeHandshakeTimeout)
 		_ = s.send(ctx, FrameTypeShutdown, nil)
 		cancel()
 		s.finish(nil)
@@ -207,8 +207,7 @@ func (s *Session) finish(err error) {
 		}
 		close(s.done)
 		if err == nil {
-			// Close handshake; bounded by the library (5 s).
-			_ = s.conn.Close(websocket.StatusNormalClosure, "session ended")
+			closeGracefully(s.conn, closeHandshakeTimeout, s.cancel)
 		} else {
 			_ = s.conn.CloseNow()
 		}
@@ -279,5 +278,27 @@ func (s *Session) heartbeatLoop() {
 			s.finish(fmt.Errorf("%w: no response from the daemon for %v", ErrConnectionLost, 2*s.interval))
 			return
 		}
+	}
+}
+
+// closeHandshakeTimeout bounds the goodbye to an unresponsive daemon, so
+// that leaving a hung session (ssh's "~." in the CLI) is quick.
+const closeHandshakeTimeout = time.Second
+
+// closeGracefully closes with 1000 "session ended", waiting about d for
+// the peer's close frame before abort is called. abort cancels the context
+// of the read in progress, which makes the library drop the connection
+// (CloseNow would only wait for the pending Close).
+func closeGracefully(c *websocket.Conn, d time.Duration, abort func()) {
+	done := make(chan struct{})
+	go func() {
+		_ = c.Close(websocket.StatusNormalClosure, "session ended")
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		abort()
+		<-done
 	}
 }

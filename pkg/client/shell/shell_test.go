@@ -454,3 +454,23 @@ func (d *fakeDaemon) enter() bool {
 	d.wg.Add(1)
 	return true
 }
+
+func TestCloseOnHungDaemonIsQuick(t *testing.T) {
+	d := newFakeDaemon(t)
+	s, err := Dial(context.Background(), client.NewSlicerClient(d.srv.URL, "", "", nil), "vm-1", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Write([]byte("hang"))
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	s.Close()
+	// Bounded by closeHandshakeTimeout twice (Shutdown write, close
+	// handshake); the library's own timeout would be 5 s.
+	if el := time.Since(start); el > 4*time.Second {
+		t.Errorf("Close took %v", el)
+	}
+	if s.Err() != nil {
+		t.Errorf("Err = %v", s.Err())
+	}
+}
