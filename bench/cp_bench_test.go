@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/slicer-cli/slicer/pkg/client"
+	"github.com/slicer-cli/slicer/pkg/tarstream"
 )
 
 // makeTree writes files files of size bytes, 100 to a directory.
@@ -50,6 +52,27 @@ func BenchmarkCpUploadTree(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := c.CpToVM(context.Background(), "vm-1", dir, "/tmp/tree", 0, 0, "", client.CpModeTar); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExtractTree measures the client side of a many-file download:
+// extracting a tar stream of the tree (held in memory) into a fresh
+// directory with tarstream, as `slicer cp -r VM:dir .` does.
+func BenchmarkExtractTree(b *testing.B) {
+	const files, size = 2000, 4096
+	dir := makeTree(b, files, size)
+	var buf bytes.Buffer
+	if _, err := tarstream.ArchivePath(context.Background(), &buf, dir, tarstream.ArchiveOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(files * size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dst := filepath.Join(b.TempDir(), "out")
+		if _, err := tarstream.ExtractToDir(context.Background(), bytes.NewReader(buf.Bytes()), dst, tarstream.ExtractOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
