@@ -2,7 +2,6 @@ package localdaemon
 
 import (
 	"context"
-	"encoding/binary"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,51 +10,35 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/slicer-cli/slicer/pkg/client/shell"
 	"github.com/slicer-cli/slicer/pkg/localdaemon/sandbox"
 )
 
-// Shell frames (PROTOCOL.md §12.2): one frame per binary WebSocket message,
-// type byte + big-endian uint32 payload length + payload.
+// Shell frames (PROTOCOL.md §12.2) use the codec of pkg/client/shell: one
+// frame per binary WebSocket message, type byte + big-endian uint32 payload
+// length + payload.
 const (
-	frameData         = 0x01
-	frameWindowSize   = 0x02
-	frameShutdown     = 0x03
-	frameHeartbeat    = 0x04
-	frameSessionClose = 0x05
-
-	frameHeaderLen = 5
-	// maxShellPayload keeps every frame under the 32 KiB message limit of
-	// the SDK's shell relay.
-	maxShellPayload = 16 << 10
+	frameData         = shell.FrameTypeData
+	frameWindowSize   = shell.FrameTypeWindowSize
+	frameShutdown     = shell.FrameTypeShutdown
+	frameSessionClose = shell.FrameTypeSessionClose
 )
 
-func encodeFrame(typ byte, payload []byte) []byte {
-	b := make([]byte, frameHeaderLen+len(payload))
-	b[0] = typ
-	binary.BigEndian.PutUint32(b[1:5], uint32(len(payload)))
-	copy(b[5:], payload)
-	return b
-}
+func encodeFrame(typ byte, payload []byte) []byte { return shell.EncodeFrame(typ, payload) }
 
 // decodeFrame parses one message; ok is false for a malformed one.
 func decodeFrame(msg []byte) (typ byte, payload []byte, ok bool) {
-	if len(msg) < frameHeaderLen {
+	f, err := shell.DecodeFrame(msg)
+	if err != nil {
 		return 0, nil, false
 	}
-	n := binary.BigEndian.Uint32(msg[1:5])
-	if uint64(len(msg)) < uint64(frameHeaderLen)+uint64(n) {
-		return 0, nil, false
-	}
-	return msg[0], msg[frameHeaderLen : frameHeaderLen+int(n)], true
+	return f.Type, f.Payload, true
 }
 
-// windowSize decodes a WindowSize payload: cols then rows, uint32 BE each.
+// windowSize decodes a WindowSize payload, rejecting sizes a PTY cannot take.
 func windowSize(p []byte) (rows, cols uint16, ok bool) {
-	if len(p) < 8 {
-		return 0, 0, false
-	}
-	c, r := binary.BigEndian.Uint32(p[0:4]), binary.BigEndian.Uint32(p[4:8])
-	if r == 0 || c == 0 || r > 0xffff || c > 0xffff {
+	r, c, err := shell.ParseWindowSize(p)
+	if err != nil || r == 0 || c == 0 || r > 0xffff || c > 0xffff {
 		return 0, 0, false
 	}
 	return uint16(r), uint16(c), true
@@ -82,9 +65,9 @@ func (d *Daemon) handleShell(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	shell := r.URL.Query().Get("shell")
-	if shell == "" {
-		shell = "/bin/bash"
+	sh := r.URL.Query().Get("shell")
+	if sh == "" {
+		sh = "/bin/bash"
 	}
 	cwd := r.URL.Query().Get("cwd")
 	if cwd != "" {
@@ -141,7 +124,7 @@ func (d *Daemon) handleShell(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	proc, err := sb.Exec(ctx, sandbox.ExecSpec{
-		Argv: []string{shell, "-l"}, UID: u.uid, GID: u.gid, Cwd: cwd,
+		Argv: []string{sh, "-l"}, UID: u.uid, GID: u.gid, Cwd: cwd,
 		Env: []string{"TERM=xterm-256color"}, Stdin: true, PTY: true, Rows: rows, Cols: cols,
 	})
 	if err != nil {
@@ -202,7 +185,7 @@ func (d *Daemon) handleShell(w http.ResponseWriter, r *http.Request) error {
 	outputDone := make(chan struct{})
 	go func() {
 		defer close(outputDone)
-		buf := make([]byte, maxShellPayload)
+		buf := make([]byte, shell.MaxDataPayload)
 		for {
 			n, err := proc.Stdout.Read(buf)
 			if n > 0 {
