@@ -68,14 +68,26 @@ func ParseIgnore(r io.Reader) (patterns, warnings []string, err error) {
 			continue
 		}
 		anchored := strings.HasPrefix(p, "/") || strings.Contains(strings.TrimPrefix(p, "**/"), "/")
-		p = strings.TrimPrefix(p, "/")
+		p = strings.TrimLeft(p, "/")
+		if p == "" {
+			continue
+		}
 		if anchored {
 			patterns = append(patterns, p, p+"/**")
 			continue
 		}
 		// Matches at any depth: the basename rule of the exclude syntax
 		// covers the entry itself, `**/p/**` covers what lies beneath it.
-		p = strings.TrimPrefix(p, "**/")
+		for strings.HasPrefix(p, "**/") {
+			p = strings.TrimPrefix(p, "**/")
+		}
+		switch p {
+		case "":
+			continue
+		case "**":
+			patterns = append(patterns, p)
+			continue
+		}
 		patterns = append(patterns, p, "**/"+p+"/**")
 	}
 	if err := sc.Err(); err != nil {
