@@ -69,7 +69,9 @@ func (o Options) Query() url.Values {
 func ShellPath(vm string) string { return "/vm/" + url.PathEscape(vm) + "/shell" }
 
 // Session is an interactive shell in a VM. Read returns the PTY output,
-// Write sends stdin. Always call Close, which waits for the session's
+// Write sends stdin. Output is not buffered beyond one frame: keep reading,
+// because the end of the session (Done) is only seen after the output before
+// it has been read. Always call Close, which waits for the session's
 // goroutines to stop.
 type Session struct {
 	conn     *websocket.Conn
