@@ -29,6 +29,7 @@ type PrefixWriter struct {
 	w      io.Writer
 	prefix []byte
 	buf    []byte
+	line   []byte // scratch: prefix + one line
 }
 
 // NewPrefixWriter returns a writer that prefixes lines with prefix.
@@ -38,19 +39,18 @@ func NewPrefixWriter(w io.Writer, prefix string) *PrefixWriter {
 
 func (p *PrefixWriter) Write(b []byte) (int, error) {
 	n := len(b)
-	p.buf = append(p.buf, b...)
-	for {
-		i := bytes.IndexByte(p.buf, '\n')
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
+			p.buf = append(p.buf, b...)
 			break
 		}
-		line := make([]byte, 0, len(p.prefix)+i+1)
-		line = append(line, p.prefix...)
-		line = append(line, p.buf[:i+1]...)
-		if _, err := p.w.Write(line); err != nil {
+		p.line = append(append(append(p.line[:0], p.prefix...), p.buf...), b[:i+1]...)
+		p.buf = p.buf[:0]
+		if _, err := p.w.Write(p.line); err != nil {
 			return n, err
 		}
-		p.buf = p.buf[i+1:]
+		b = b[i+1:]
 	}
 	// Keep memory flat on output without newlines: past 64 KiB, emit what
 	// we have as a line of its own.
@@ -67,11 +67,8 @@ func (p *PrefixWriter) Flush() error {
 	if len(p.buf) == 0 {
 		return nil
 	}
-	line := make([]byte, 0, len(p.prefix)+len(p.buf)+1)
-	line = append(line, p.prefix...)
-	line = append(line, p.buf...)
-	line = append(line, '\n')
+	p.line = append(append(append(p.line[:0], p.prefix...), p.buf...), '\n')
 	p.buf = p.buf[:0]
-	_, err := p.w.Write(line)
+	_, err := p.w.Write(p.line)
 	return err
 }
