@@ -7,7 +7,7 @@ import (
 )
 
 // unquote reverses ShellQuote's output format (bare word, or single quotes
-// with '\” for an embedded quote); ok is false for anything else.
+// with quote-backslash-quote-quote for an embedded quote); ok is false otherwise.
 func unquote(q string) (string, bool) {
 	if !strings.HasPrefix(q, "'") {
 		for _, r := range q {
