@@ -153,3 +153,34 @@ func TestCpKilledLeavesNoPartialFile(t *testing.T) {
 		}
 	}
 }
+
+// TestCpUploadInterrupted interrupts uploads and checks the VM holds either
+// no file at the destination or the complete one.
+func TestCpUploadInterrupted(t *testing.T) {
+	bin, env := guestEnv(t)
+	newVM(t, bin, env, "up")
+	src := filepath.Join(t.TempDir(), "src.bin")
+	want := writeRandom(t, src, 64<<20, 3)
+	for i, after := range []time.Duration{30 * time.Millisecond, 60 * time.Millisecond, 120 * time.Millisecond} {
+		dst := "/tmp/up-" + strconv.Itoa(i) + ".bin"
+		cmd := exec.Command(bin, "cp", src, "up:"+dst)
+		cmd.Env = env
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(after)
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		err := cmd.Wait()
+		t.Logf("upload %d interrupted after %v: %v", i, after, err)
+		out := slicer(t, bin, env, nil, "exec", "up", "--", "test -e "+dst+" && sha256sum "+dst+" || echo absent; ls -a /tmp")
+		switch {
+		case strings.HasPrefix(out, "absent"):
+		case strings.HasPrefix(out, want):
+		default:
+			t.Fatalf("upload %d: the VM holds a partial file: %s", i, out)
+		}
+		if strings.Contains(out, ".slicer") {
+			t.Fatalf("upload %d: temporary file left in the VM: %s", i, out)
+		}
+	}
+}
