@@ -51,3 +51,34 @@ func (t teeWriter) Write(p []byte) (int, error) {
 	}
 	return t.b.Write(p)
 }
+
+// TestExecDaemonLost stops the daemon while a command runs: slicer must exit
+// 255 (never 0) with a message, after printing the output it received.
+func TestExecDaemonLost(t *testing.T) {
+	bin, env, d := guestDaemon(t)
+	newVM(t, bin, env, "lost")
+	cmd := exec.Command(bin, "exec", "lost", "--", "echo first-line; sleep 100")
+	cmd.Env = env
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	n, _ := stdout.Read(buf)
+	if !strings.Contains(string(buf[:n]), "first-line") {
+		t.Fatalf("first output %q", buf[:n])
+	}
+	d.Stop()
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 255 {
+		t.Fatalf("exit %d after the daemon stopped, want 255; stderr %q", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "lost") {
+		t.Fatalf("stderr %q", errb.String())
+	}
+}
