@@ -194,7 +194,7 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 	var stdout, stderr io.Writer = opts.IO.Out, opts.IO.ErrOut
 	var jl *jsonLines
 	if opts.Output.Format == output.JSON {
-		jl = newJSONLines(opts.IO.Out, vm)
+		jl = newJSONLines(opts.IO.Out, vm, opts.Output)
 		stdout, stderr = jl.stream("stdout"), jl.stream("stderr")
 	}
 	res, err := Stream(ctx, c, vm, opts.request(true), stdin, stdout, stderr)

@@ -327,3 +327,31 @@ func TestSignalNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestFanOutJQ(t *testing.T) {
+	fake := &clienttest.Fake{
+		ListVMsFunc: func(context.Context, ...client.ListOptions) ([]client.SlicerNode, error) {
+			return []client.SlicerNode{{Hostname: "a"}, {Hostname: "b"}}, nil
+		},
+		ExecWithReaderFunc: func(_ context.Context, vm string, _ client.SlicerExecRequest, _ io.Reader) (chan client.SlicerExecWriteResult, error) {
+			code := 0
+			if vm == "b" {
+				code = 2
+			}
+			return frames(client.SlicerExecWriteResult{Type: "stdout", Data: "x\n"}, client.SlicerExecWriteResult{Type: "exit", ExitCode: code}), nil
+		},
+	}
+	f, _, out, _ := newFactory(fake)
+	cmd := NewCmdExec(f, nil)
+	cmd.SetArgs([]string{"--all", "--jq", "select(.exit_code != null and .exit_code != 0) | .vm", "--", "x"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	err := cmd.Execute()
+	var code cmdutil.ExitCodeError
+	if !errors.As(err, &code) || code.Code != 2 {
+		t.Fatalf("err = %v", err)
+	}
+	if out.String() != "b\n" {
+		t.Fatalf("out %q", out.String())
+	}
+}

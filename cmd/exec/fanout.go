@@ -104,7 +104,7 @@ func fanOutRun(ctx context.Context, c client.Interface, opts *ExecOptions) error
 
 func runOne(ctx context.Context, c client.Interface, vm string, opts *ExecOptions, out, errOut io.Writer) int {
 	if opts.Output.Format == output.JSON {
-		jl := newJSONLines(out, vm)
+		jl := newJSONLines(out, vm, opts.Output)
 		res, err := Stream(ctx, c, vm, opts.request(true), nil, jl.stream("stdout"), jl.stream("stderr"))
 		return jl.finish(res, err)
 	}
@@ -137,9 +137,13 @@ type jsonLines struct {
 	vm string
 	mu sync.Mutex
 	ps []*PrefixWriter
+	// jq and tmpl, when set, render each event (--jq, --template).
+	jq, tmpl string
 }
 
-func newJSONLines(w io.Writer, vm string) *jsonLines { return &jsonLines{w: w, vm: vm} }
+func newJSONLines(w io.Writer, vm string, o output.Options) *jsonLines {
+	return &jsonLines{w: w, vm: vm, jq: o.JQ, tmpl: o.Template}
+}
 
 type lineEvent struct {
 	VM       string `json:"vm"`
@@ -151,10 +155,18 @@ type lineEvent struct {
 }
 
 func (j *jsonLines) emit(ev lineEvent) {
-	b, _ := json.Marshal(ev)
-	b = append(b, '\n')
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	switch {
+	case j.jq != "":
+		_ = output.RunJQ(j.w, j.jq, ev)
+		return
+	case j.tmpl != "":
+		_ = output.RunTemplate(j.w, j.tmpl, ev)
+		return
+	}
+	b, _ := json.Marshal(ev)
+	b = append(b, '\n')
 	_, _ = j.w.Write(b)
 }
 
