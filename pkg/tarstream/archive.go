@@ -47,11 +47,18 @@ func Archive(ctx context.Context, w io.Writer, root *os.Root, name string, opts 
 	}
 	switch {
 	case fi.IsDir():
-		if err := a.walkDir(name, ""); err != nil {
+		d := root
+		if name != "." {
+			if d, err = root.OpenRoot(name); err != nil {
+				return a.res, rootErr(err)
+			}
+			defer d.Close()
+		}
+		if err := a.walkDir(d, name, ""); err != nil {
 			return a.res, err
 		}
 	case fi.Mode().IsRegular():
-		if err := a.file(name, path.Base(name)); err != nil {
+		if err := a.file(root, ".", name, path.Base(name)); err != nil {
 			return a.res, err
 		}
 	default:
@@ -95,12 +102,14 @@ type archiver struct {
 	res  Result
 }
 
-// walkDir writes the entries below dir (a root-relative name); rel is the
-// archive name prefix of dir ("" for the archived directory itself).
-func (a *archiver) walkDir(dir, rel string) error {
-	f, err := a.root.Open(dir)
+// walkDir writes the entries below dir (a root-relative name, open as d);
+// rel is the archive name prefix of dir ("" for the archived directory
+// itself). Entries are reached through d by their base names, so a tree
+// costs one lookup per entry rather than one per path component.
+func (a *archiver) walkDir(d *os.Root, dir, rel string) error {
+	f, err := d.Open(".")
 	if err != nil {
-		return rootErr(err)
+		return inDir(rootErr(err), dir)
 	}
 	names, err := f.Readdirnames(-1)
 	f.Close()
@@ -117,12 +126,12 @@ func (a *archiver) walkDir(dir, rel string) error {
 		if Excluded(childRel, a.opts.Excludes) {
 			continue
 		}
-		fi, err := a.root.Lstat(child)
+		fi, err := d.Lstat(n)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				continue // removed while we walked
 			}
-			return rootErr(err)
+			return inDir(rootErr(err), dir)
 		}
 		switch {
 		case fi.IsDir():
@@ -136,11 +145,17 @@ func (a *archiver) walkDir(dir, rel string) error {
 				return err
 			}
 			a.res.Dirs++
-			if err := a.walkDir(child, childRel); err != nil {
+			sub, err := d.OpenRoot(n)
+			if err != nil {
+				return inDir(rootErr(err), dir)
+			}
+			err = a.walkDir(sub, child, childRel)
+			sub.Close()
+			if err != nil {
 				return err
 			}
 		case fi.Mode().IsRegular():
-			if err := a.file(child, childRel); err != nil {
+			if err := a.file(d, dir, n, childRel); err != nil {
 				return err
 			}
 		default:
@@ -151,6 +166,16 @@ func (a *archiver) walkDir(dir, rel string) error {
 		}
 	}
 	return nil
+}
+
+// inDir makes the path of a *fs.PathError from a directory handle
+// root-relative again (dir/name), so messages name the entry as before.
+func inDir(err error, dir string) error {
+	var pe *fs.PathError
+	if dir != "." && errors.As(err, &pe) {
+		pe.Path = path.Join(dir, pe.Path)
+	}
+	return err
 }
 
 func fileTypeReason(m fs.FileMode) string {
@@ -171,10 +196,10 @@ func fileTypeReason(m fs.FileMode) string {
 // file writes one regular file. It is opened without blocking (a FIFO
 // swapped in after the Lstat cannot hang the walk) and checked again on the
 // open descriptor.
-func (a *archiver) file(name, rel string) error {
-	f, err := a.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+func (a *archiver) file(d *os.Root, dir, name, rel string) error {
+	f, err := d.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return rootErr(err)
+		return inDir(rootErr(err), dir)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
