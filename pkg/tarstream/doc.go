@@ -47,7 +47,9 @@
 //   - Every entry name, whatever its type, must pass [ValidRelPath] after one
 //     trailing "/" is removed: absolute names, "..", "." and empty segments,
 //     and unclean names are rejected with an error wrapping [ErrUnsafePath]
-//     that names the entry. Extraction stops at the first such entry.
+//     that names the entry. Extraction stops at the first such entry. Names
+//     longer than MaxNameLength bytes or deeper than MaxNameDepth levels are
+//     refused with ErrNameTooLong.
 //   - All file operations go through os.Root, so nothing can be created,
 //     written or read outside the destination, even when the destination is
 //     changed concurrently. In addition, a write that would pass through a
