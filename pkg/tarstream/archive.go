@@ -58,7 +58,7 @@ func Archive(ctx context.Context, w io.Writer, root *os.Root, name string, opts 
 			return a.res, err
 		}
 	case fi.Mode().IsRegular():
-		if err := a.file(root, ".", name, path.Base(name)); err != nil {
+		if err := a.file(root, ".", name, path.Base(name), nil); err != nil {
 			return a.res, err
 		}
 	default:
@@ -149,13 +149,20 @@ func (a *archiver) walkDir(d *os.Root, dir, rel string) error {
 			if err != nil {
 				return inDir(rootErr(err), dir)
 			}
+			// OpenRoot follows a symlink swapped in since the Lstat: skip
+			// anything that is not the directory Lstat saw.
+			if got, err := sub.Stat("."); err != nil || !os.SameFile(fi, got) {
+				sub.Close()
+				a.changed(childRel)
+				continue
+			}
 			err = a.walkDir(sub, child, childRel)
 			sub.Close()
 			if err != nil {
 				return err
 			}
 		case fi.Mode().IsRegular():
-			if err := a.file(d, dir, n, childRel); err != nil {
+			if err := a.file(d, dir, n, childRel, fi); err != nil {
 				return err
 			}
 		default:
@@ -193,10 +200,18 @@ func fileTypeReason(m fs.FileMode) string {
 	}
 }
 
+func (a *archiver) changed(rel string) {
+	a.res.Skipped++
+	if a.opts.OnSkip != nil {
+		a.opts.OnSkip(Skip{Name: rel, Reason: "replaced while being archived"})
+	}
+}
+
 // file writes one regular file. It is opened without blocking (a FIFO
 // swapped in after the Lstat cannot hang the walk) and checked again on the
-// open descriptor.
-func (a *archiver) file(d *os.Root, dir, name, rel string) error {
+// open descriptor; want, when set, is what Lstat saw, and a file swapped for
+// a symlink since then (which the open would follow) is skipped.
+func (a *archiver) file(d *os.Root, dir, name, rel string, want fs.FileInfo) error {
 	f, err := d.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return inDir(rootErr(err), dir)
@@ -205,6 +220,10 @@ func (a *archiver) file(d *os.Root, dir, name, rel string) error {
 	fi, err := f.Stat()
 	if err != nil {
 		return err
+	}
+	if want != nil && !os.SameFile(want, fi) {
+		a.changed(rel)
+		return nil
 	}
 	if !fi.Mode().IsRegular() {
 		a.res.Skipped++
