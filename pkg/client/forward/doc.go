@@ -10,7 +10,8 @@
 // side ends (the protocol has no half-close). A failed connection is
 // reported through Options.OnError and the listener keeps serving; a daemon
 // that cannot be reached at all stops the forwarder, and Wait returns an
-// error wrapping ErrDaemonUnreachable.
+// error wrapping ErrDaemonUnreachable. With Options.HealthInterval set, an
+// idle forwarder also notices a vanished daemon (through GET /info).
 //
 // Deliberate differences from the vendor SDK: a spec without an explicit
 // bind address listens on 127.0.0.1 (the SDK binds 0.0.0.0 for

@@ -43,6 +43,10 @@ type Options struct {
 	OnError func(Spec, error)
 	// OnConnect, when set, is called for each accepted local connection.
 	OnConnect func(Spec, net.Addr)
+	// HealthInterval, when > 0, checks every interval that the daemon
+	// still answers (GET /info); a daemon that cannot be reached stops the
+	// forwarder even while no connection is open.
+	HealthInterval time.Duration
 }
 
 // Listener is one bound local listener.
@@ -125,6 +129,10 @@ func Start(ctx context.Context, opts Options) (*Forwarder, error) {
 		case <-f.ctx.Done():
 		}
 	}()
+	if opts.HealthInterval > 0 {
+		f.wg.Add(1)
+		go f.healthLoop(opts.HealthInterval)
+	}
 	return f, nil
 }
 
@@ -289,12 +297,15 @@ func (f *Forwarder) handle(local net.Conn, sp Spec) {
 	// Copy both ways; when either direction ends, tear both down (the
 	// protocol has no half-close).
 	errc := make(chan error, 2)
+	// 256 KiB buffers rather than io.Copy's 32 KiB (the wrappers hide
+	// ReadFrom/WriteTo, which would bring back 32 KiB): fewer, larger
+	// WebSocket messages.
 	go func() {
-		_, err := io.Copy(nc, local)
+		_, err := io.CopyBuffer(struct{ io.Writer }{nc}, struct{ io.Reader }{local}, make([]byte, 256<<10))
 		errc <- err
 	}()
 	go func() {
-		_, err := io.Copy(local, nc)
+		_, err := io.CopyBuffer(struct{ io.Writer }{local}, struct{ io.Reader }{nc}, make([]byte, 256<<10))
 		errc <- err
 	}()
 	first := <-errc
@@ -304,6 +315,31 @@ func (f *Forwarder) handle(local net.Conn, sp Spec) {
 	<-errc
 	if first != nil && f.ctx.Err() == nil && !isClosedErr(first) {
 		f.report(sp, first)
+	}
+}
+
+func (f *Forwarder) healthLoop(every time.Duration) {
+	defer f.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-f.ctx.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(f.ctx, 2*every)
+		_, err := f.opts.Client.GetInfo(ctx)
+		cancel()
+		if err == nil || f.ctx.Err() != nil {
+			continue
+		}
+		var ae *client.APIError
+		if errors.As(err, &ae) {
+			continue // it answered
+		}
+		f.shutdown(fmt.Errorf("%w: %v", ErrDaemonUnreachable, err))
+		return
 	}
 }
 

@@ -509,3 +509,31 @@ func (d *fakeDaemon) enter() bool {
 	d.wg.Add(1)
 	return true
 }
+
+func TestHealthCheckStopsIdleForwarder(t *testing.T) {
+	d := newFakeDaemon(t)
+	c := client.NewSlicerClient(d.srv.URL, "", "", nil)
+	f, err := Start(context.Background(), Options{Client: c, VM: "vm-1", Specs: []Spec{mustSpec(t, "0:127.0.0.1:1")}, HealthInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// The fake answers /info with 404: reachable, so the forwarder runs on.
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-f.done:
+		t.Fatal("stopped while the daemon answered")
+	default:
+	}
+	d.srv.Close()
+	done := make(chan error)
+	go func() { done <- f.Wait() }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrDaemonUnreachable) {
+			t.Errorf("Wait = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("idle forwarder kept running without a daemon")
+	}
+}
