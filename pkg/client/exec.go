@@ -225,7 +225,7 @@ func send(ctx context.Context, ch chan<- SlicerExecWriteResult, f SlicerExecWrit
 // handed over as decodeErr (prefixed "exec stream:") and ends the loop; a
 // cancelled context ends it silently.
 func streamFrames(ctx context.Context, r io.Reader, fn func(f SlicerExecWriteResult, decodeErr error) bool) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, 256<<10)
 	var buf, scratch []byte
 	for {
 		line, err := readFrameLine(br, &buf)
