@@ -184,3 +184,34 @@ func TestCpUploadInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestCpProgressOnlyOnTTY: the progress meter appears on a terminal's stderr
+// and never when stderr is a pipe.
+func TestCpProgressOnlyOnTTY(t *testing.T) {
+	bin, env := guestEnv(t)
+	newVM(t, bin, env, "prog")
+	src := filepath.Join(t.TempDir(), "p.bin")
+	writeRandom(t, src, 8<<20, 4)
+
+	p := startPTY(t, bin, env, "cp", src, "prog:/tmp/p.bin")
+	p.start("")
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit %d: %q", code, p.output())
+	}
+	p.expect(" in ") // the final line: "... in 12ms"
+	out := p.output()
+	if !strings.Contains(out, "\r") || !strings.Contains(out, "MiB") || !strings.Contains(out, "/s") {
+		t.Fatalf("no progress meter on a terminal: %q", out)
+	}
+
+	cmd := exec.Command(bin, "cp", "prog:/tmp/p.bin", filepath.Join(t.TempDir(), "back.bin"))
+	cmd.Env = env
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if stdout.Len() != 0 || stderr.Len() != 0 {
+		t.Fatalf("output when piped: stdout %q stderr %q", stdout.String(), stderr.String())
+	}
+}
