@@ -152,7 +152,7 @@ status arrived.`,
 	return cmd
 }
 
-func (opts *ExecOptions) request(script bool) client.SlicerExecRequest {
+func (opts *ExecOptions) request() client.SlicerExecRequest {
 	req := client.SlicerExecRequest{
 		Env:   opts.Env,
 		Cwd:   opts.Cwd,
@@ -197,7 +197,7 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		jl = newJSONLines(opts.IO.Out, vm, opts.Output)
 		stdout, stderr = jl.stream("stdout"), jl.stream("stderr")
 	}
-	res, err := Stream(ctx, c, vm, opts.request(true), stdin, stdout, stderr)
+	res, err := Stream(ctx, c, vm, opts.request(), stdin, stdout, stderr)
 	if jl != nil {
 		jl.finish(res, err)
 	}

@@ -105,12 +105,12 @@ func fanOutRun(ctx context.Context, c client.Interface, opts *ExecOptions) error
 func runOne(ctx context.Context, c client.Interface, vm string, opts *ExecOptions, out, errOut io.Writer) int {
 	if opts.Output.Format == output.JSON {
 		jl := newJSONLines(out, vm, opts.Output)
-		res, err := Stream(ctx, c, vm, opts.request(true), nil, jl.stream("stdout"), jl.stream("stderr"))
+		res, err := Stream(ctx, c, vm, opts.request(), nil, jl.stream("stdout"), jl.stream("stderr"))
 		return jl.finish(res, err)
 	}
 	prefix := "[" + vm + "] "
 	so, se := NewPrefixWriter(out, prefix), NewPrefixWriter(errOut, prefix)
-	res, err := Stream(ctx, c, vm, opts.request(true), nil, so, se)
+	res, err := Stream(ctx, c, vm, opts.request(), nil, so, se)
 	_ = so.Flush()
 	_ = se.Flush()
 	switch {
