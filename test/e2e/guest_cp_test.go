@@ -15,11 +15,15 @@ import (
 	"time"
 )
 
-// largeMB is the size of the large-copy test: SLICER_E2E_LARGE_MB, 16 MiB
-// by default so CI stays fast (`make test-large` sets 1024).
+// largeMB is the size of the large-copy and large-output tests:
+// SLICER_E2E_LARGE_MB, else 1024 (1 GiB) under `make test-large`
+// (SLICER_TEST_LARGE=1), else 16 MiB so CI stays fast.
 func largeMB(t *testing.T) int64 {
 	v := os.Getenv("SLICER_E2E_LARGE_MB")
 	if v == "" {
+		if os.Getenv("SLICER_TEST_LARGE") == "1" {
+			return 1024
+		}
 		return 16
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
