@@ -108,6 +108,24 @@ func (p *ptySession) expect(s string) {
 	p.t.Fatalf("did not see %q in output:\n%q", s, p.out.String())
 }
 
+// eventually sends input every half second until want appears.
+func (p *ptySession) eventually(input, want string) {
+	p.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		p.send(input)
+		time.Sleep(500 * time.Millisecond)
+		p.mu.Lock()
+		all := p.out.String()
+		p.mu.Unlock()
+		if i := strings.Index(all[p.mark:], want); i >= 0 {
+			p.mark += i + len(want)
+			return
+		}
+	}
+	p.t.Fatalf("did not see %q in output:\n%q", want, p.output())
+}
+
 func (p *ptySession) send(s string) {
 	p.t.Helper()
 	if _, err := p.ptmx.Write([]byte(s)); err != nil {
@@ -163,9 +181,9 @@ func TestShellPTY(t *testing.T) {
 	if err := pty.Setsize(p.ptmx, &pty.Winsize{Rows: 50, Cols: 200}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	p.send("stty size\r")
-	p.expect("50 200")
+	// The resize travels asynchronously (SIGWINCH, then a frame): ask again
+	// until the VM reports it.
+	p.eventually("stty size\r", "50 200")
 	// Ctrl-C goes to the VM: it stops sleep there, the session lives on.
 	p.send("sleep 100\r")
 	time.Sleep(300 * time.Millisecond)
