@@ -97,6 +97,9 @@ status arrived.`,
 				return err
 			}
 			if fanOut {
+				if cmd.ArgsLenAtDash() > 0 {
+					return cmdutil.FlagErrorf("with --vm, --tag or --all the VMs come from the flags: give no VM argument, only the command after -- (got %q before --)", args[:cmd.ArgsLenAtDash()])
+				}
 				opts.Command = args
 			} else {
 				if len(args) == 0 {

@@ -74,6 +74,7 @@ func TestNewCmdExec(t *testing.T) {
 		{name: "no args", args: []string{}, wantErr: "missing VM"},
 		{name: "no command", args: []string{"vm-1"}, wantErr: "slicer shell vm-1"},
 		{name: "bad env", args: []string{"vm-1", "--env", "NOVALUE", "--", "ls"}, wantErr: "KEY=VALUE"},
+		{name: "vm argument with fan-out", args: []string{"--vm", "a", "b", "--", "ls"}, wantErr: "give no VM argument"},
 		{name: "tag and all", args: []string{"--tag", "a=b", "--all", "--", "ls"}, wantErr: "cannot be combined"},
 		{name: "tty fan-out", args: []string{"-t", "--all", "--", "ls"}, wantErr: "-t cannot"},
 		{name: "parallel zero", args: []string{"--all", "--parallel", "0", "--", "ls"}, wantErr: "--parallel"},
