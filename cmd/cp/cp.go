@@ -163,9 +163,9 @@ func cpRun(ctx context.Context, opts *CpOptions) error {
 		return err
 	}
 	if opts.Src.IsRemote() {
-		return download(ctx, c, vm, opts)
+		return cmdfs.GuestError(download(ctx, c, vm, opts), remote.VM)
 	}
-	return upload(ctx, c, vm, opts)
+	return cmdfs.GuestError(upload(ctx, c, vm, opts), remote.VM)
 }
 
 func copyErr(ctx context.Context, what string, err error) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
+	cmdfs "github.com/slicer-cli/slicer/cmd/fs"
 	shellcmd "github.com/slicer-cli/slicer/cmd/shell"
 	"github.com/slicer-cli/slicer/pkg/client"
 	clientshell "github.com/slicer-cli/slicer/pkg/client/shell"
@@ -204,7 +205,7 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 	if jl != nil {
 		jl.finish(res, err)
 	}
-	return resultError(opts.IO.ErrOut, vm, res, err)
+	return cmdfs.GuestError(resultError(opts.IO.ErrOut, vm, res, err), opts.VM)
 }
 
 // Result is how a remote command ended.

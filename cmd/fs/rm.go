@@ -35,7 +35,7 @@ func NewCmdRm(f *cmdutil.Factory, runF func(context.Context, *RmOptions) error) 
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return rmRun(cmd.Context(), opts)
+			return GuestError(rmRun(cmd.Context(), opts), opts.VM)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Recursive, "recursive", "r", false, "Remove directories and their contents")
