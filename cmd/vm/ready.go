@@ -84,6 +84,9 @@ func readyRun(ctx context.Context, opts *ReadyOptions) error {
 				if announced {
 					fmt.Fprintln(opts.IO.ErrOut)
 				}
+				if opts.Userdata && h.UserdataExitCode != nil && *h.UserdataExitCode != 0 {
+					return fmt.Errorf("VM %s: userdata finished with exit code %d (see 'slicer vm logs %s')", host, *h.UserdataExitCode, host)
+				}
 				what := "agent ready"
 				if opts.Userdata {
 					what = "userdata finished"

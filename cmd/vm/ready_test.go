@@ -21,7 +21,10 @@ func TestReadyRun(t *testing.T) {
 		ranAt     int // userdata_ran from this call on
 		wantErr   error
 		wantStats bool
+		exitCode  int
+		wantMsg   string
 	}{
+		{name: "userdata failed", args: []string{"vm-1", "--userdata"}, readyAt: 1, ranAt: 1, exitCode: 3, wantStats: true, wantMsg: "userdata finished with exit code 3"},
 		{name: "agent ready at once", args: []string{"vm-1"}, readyAt: 1},
 		{name: "agent ready later", args: []string{"vm-1", "--interval", "1ms"}, readyAt: 3},
 		{name: "userdata", args: []string{"vm-1", "--userdata", "--interval", "1ms"}, readyAt: 1, ranAt: 3, wantStats: true},
@@ -40,12 +43,23 @@ func TestReadyRun(t *testing.T) {
 					if tt.readyAt == 0 || n < tt.readyAt {
 						return nil, errors.New("agent not reachable")
 					}
-					return &client.SlicerAgentHealthResponse{Hostname: vm, UserdataRan: tt.ranAt > 0 && n >= tt.ranAt}, nil
+					h := &client.SlicerAgentHealthResponse{Hostname: vm, UserdataRan: tt.ranAt > 0 && n >= tt.ranAt}
+					if h.UserdataRan {
+						code := tt.exitCode
+						h.UserdataExitCode = &code
+					}
+					return h, nil
 				},
 			}
 			f, s := cmdtest.NewFactory(fake, false)
 			start := time.Now()
 			err := cmdtest.Run(NewCmdReady(f, nil), tt.args...)
+			if tt.wantMsg != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantMsg) {
+					t.Fatalf("error = %v, want %q", err, tt.wantMsg)
+				}
+				return
+			}
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("error = %v, want %v", err, tt.wantErr)

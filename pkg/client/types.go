@@ -316,6 +316,9 @@ type SlicerAgentHealthResponse struct {
 	UserdataRan bool `json:"userdata_ran,omitempty"`
 	// IP is the guest's primary IPv4 address, as reported by the agent.
 	IP string `json:"ip,omitempty"`
+	// UserdataExitCode is the userdata script's exit status once it has
+	// run (newer daemons, VENDOR-CLI.md §4.5; absent otherwise).
+	UserdataExitCode *int `json:"userdata_exit_code,omitempty"`
 }
 
 // SlicerCpRequest contains parameters for copying files to/from a VM.
