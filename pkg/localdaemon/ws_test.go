@@ -128,7 +128,7 @@ def serve(s):
             c.close()
         threading.Thread(target=h, args=(c,)).start()
 t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind(("127.0.0.1", 7070)); t.listen()
-u = socket.socket(socket.AF_UNIX); u.bind("/tmp/echo.sock"); os.chmod("/tmp/echo.sock", 0o777); u.listen()
+u = socket.socket(socket.AF_UNIX); u.bind("/tmp/echo.sock"); os.chmod("/tmp/echo.sock", 0o700); u.listen()
 threading.Thread(target=serve, args=(u,)).start()
 open("/tmp/ready", "w").close()
 serve(t)

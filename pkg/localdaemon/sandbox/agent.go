@@ -190,8 +190,7 @@ func (a *agent) dial(op *conn, req *request) {
 			cancel()
 		}
 	}()
-	var d net.Dialer
-	c, err := d.DialContext(ctx, req.Network, req.Address)
+	c, err := a.dialAs(ctx, req.Network, req.Address)
 	if err != nil {
 		_ = op.send(message{Error: err.Error()})
 		return
@@ -209,6 +208,34 @@ func (a *agent) dial(op *conn, req *request) {
 	}
 	defer f.Close()
 	_ = op.send(message{OK: true}, f)
+}
+
+// dialAs connects to addr. A unix socket is connected to with the file
+// system identity of the socket's owner, the way root in a real guest
+// reaches any socket: the agent holds no CAP_DAC_OVERRIDE, so connecting as
+// itself would fail on a socket only its owner may write. The identity is
+// switched with setfsuid/setfsgid on the spawner thread only (they are per
+// thread) and restored before that thread runs anything else.
+func (a *agent) dialAs(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	var st unix.Stat_t
+	if network != "unix" || unix.Stat(addr, &st) != nil {
+		return d.DialContext(ctx, network, addr)
+	}
+	var c net.Conn
+	var err error
+	a.spawn(func() {
+		prevUID, uerr := unix.SetfsuidRetUid(int(st.Uid))
+		prevGID, gerr := unix.SetfsgidRetGid(int(st.Gid))
+		c, err = d.DialContext(ctx, network, addr)
+		if gerr == nil {
+			_, _ = unix.SetfsgidRetGid(prevGID)
+		}
+		if uerr == nil {
+			_, _ = unix.SetfsuidRetUid(prevUID)
+		}
+	})
+	return c, err
 }
 
 // user is an /etc/passwd entry of the VM.
