@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -161,5 +164,46 @@ func TestRootConnectionFlags(t *testing.T) {
 	}
 	if conn2.URL != "http://env.example:1" || conn2.URLSource != "SLICER_URL" || conn2.Token != "env-token" || conn2.TokenSource != "SLICER_TOKEN" {
 		t.Errorf("conn = %+v", conn2)
+	}
+}
+
+func TestClientDoesNotFollowRedirects(t *testing.T) {
+	var leaked atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Store(true)
+		}
+		w.Write([]byte("[]"))
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("SLICER_URL", srv.URL)
+	t.Setenv("SLICER_TOKEN", "sl-CANARY-123")
+	t.Setenv("SLICER_TOKEN_FILE", "")
+	t.Setenv("SLICER_CONTEXT", "")
+	for _, debug := range []bool{false, true} {
+		ios, errOut := testIO()
+		f, target := NewFactory(ios, "1.0.0")
+		root := NewCmdRoot(f)
+		args := []string{"vm", "list"}
+		if debug {
+			args = append([]string{"--debug"}, args...)
+		}
+		root.SetArgs(args)
+		cmd, err := root.ExecuteContextC(context.Background())
+		if code := HandleError(errOut, cmd, err, target()); code != 1 {
+			t.Errorf("exit %d, want 1 for an unexpected redirect", code)
+		}
+		if leaked.Load() {
+			t.Fatalf("the token followed the redirect (debug=%v)", debug)
+		}
+		if strings.Contains(errOut.String(), "CANARY") {
+			t.Errorf("token in stderr: %q", errOut)
+		}
 	}
 }

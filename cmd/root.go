@@ -227,8 +227,9 @@ func changed(fs *pflag.FlagSet, name string) bool {
 	return fl != nil && fl.Changed
 }
 
-// buildClient makes the API client for conn. With --debug every request is
-// traced on stderr; over a unix socket that needs our own socket transport.
+// buildClient makes the API client for conn. TCP clients never follow
+// redirects. With --debug every request is traced on stderr; over a unix
+// socket that needs our own socket transport.
 func buildClient(conn *config.Connection, debug bool, ios *iostreams.IOStreams, version string) client.Interface {
 	ua := conn.UserAgent
 	if ua == "" {
@@ -236,7 +237,7 @@ func buildClient(conn *config.Connection, debug bool, ios *iostreams.IOStreams, 
 	}
 	base := conn.URL
 	socket := config.IsSocket(base)
-	if !debug && (socket || !conn.Insecure) {
+	if socket && !debug {
 		return client.NewSlicerClient(base, conn.Token, ua, nil)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -257,7 +258,14 @@ func buildClient(conn *config.Connection, debug bool, ios *iostreams.IOStreams, 
 		fmt.Fprintf(ios.ErrOut, "* daemon %s (url from %s, token from %s)\n", conn.URL, conn.URLSource, tokenSourceText(conn))
 		rt = &cmdutil.DebugTransport{Base: tr, W: ios.ErrOut}
 	}
-	return client.NewSlicerClient(base, conn.Token, ua, &http.Client{Transport: rt})
+	// Redirects are never followed: Go would resend the Authorization
+	// header to the same host over plain http (THREATS.md D6). A 3xx
+	// answer becomes an API error instead.
+	hc := &http.Client{
+		Transport:     rt,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return client.NewSlicerClient(base, conn.Token, ua, hc)
 }
 
 func tokenSourceText(conn *config.Connection) string {

@@ -120,6 +120,27 @@ func TestReadTokenFile(t *testing.T) {
 	if _, _, err := ReadTokenFile(empty, envMap(nil)); err == nil || !strings.Contains(err.Error(), "is empty") {
 		t.Errorf("empty token file: %v", err)
 	}
+	for name, content := range map[string]string{"two-lines": "CANARY-1\nCANARY-2\n", "nul": "CANARY\x00x", "json": `{"token":"CANARY"`} {
+		p := writeFile(t, filepath.Join(dir, name), content, 0o600)
+		_, _, err := ReadTokenFile(p, envMap(nil))
+		if name == "json" {
+			// One word: accepted as a token (the daemon decides).
+			continue
+		}
+		if err == nil || strings.Contains(err.Error(), "CANARY") || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: error %v must name the file and not the content", name, err)
+		}
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(open, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, warn, err := ReadTokenFile(link, envMap(nil)); err != nil || !strings.Contains(warn, "readable by other users") {
+		t.Errorf("symlink to an open file: %q %v", warn, err)
+	}
+	if _, _, err := ReadTokenFile(dir, envMap(nil)); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("directory as token file: %v", err)
+	}
 	writeFile(t, filepath.Join(dir, "h", "t"), "x", 0o600)
 	if tok, _, err := ReadTokenFile("~/t", envMap(map[string]string{"HOME": filepath.Join(dir, "h")})); err != nil || tok != "x" {
 		t.Errorf("~ expansion: %q %v", tok, err)

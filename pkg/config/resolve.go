@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
@@ -255,14 +256,16 @@ func isLoopbackURL(u string) bool {
 }
 
 // ReadTokenFile reads a token file: ~/ expanded, surrounding whitespace
-// trimmed, empty is an error. warn is set when the file is readable by
-// other users.
+// trimmed, empty is an error. The permission check uses the opened file
+// (no race with a swapped path) and follows symlinks to the real file. warn
+// is set when the file is readable by other users or owned by another user.
+// Errors name the file, never its content.
 func ReadTokenFile(path string, getenv Env) (token, warn string, err error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	p := expandHome(strings.TrimSpace(path), getenv)
-	data, err := os.ReadFile(p)
+	f, err := os.Open(p)
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrPermission):
@@ -272,14 +275,37 @@ func ReadTokenFile(path string, getenv Env) (token, warn string, err error) {
 		}
 		return "", "", fmt.Errorf("read token file %s: %w", p, err)
 	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", "", fmt.Errorf("read token file %s: %w", p, err)
+	}
+	if !st.Mode().IsRegular() {
+		return "", "", fmt.Errorf("token file %s is not a regular file", p)
+	}
+	const maxToken = 64 << 10
+	data, err := io.ReadAll(io.LimitReader(f, maxToken+1))
+	if err != nil {
+		return "", "", fmt.Errorf("read token file %s: %w", p, err)
+	}
+	if len(data) > maxToken {
+		return "", "", fmt.Errorf("token file %s is too large to hold a token", p)
+	}
 	tok := strings.TrimSpace(string(data))
 	if tok == "" {
 		return "", "", fmt.Errorf("token file %s is empty", p)
 	}
-	if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o077 != 0 {
-		warn = fmt.Sprintf("token file %s is readable by other users (mode %04o); run: chmod 600 %s", p, st.Mode().Perm(), p)
+	if strings.ContainsFunc(tok, func(r rune) bool { return r < 0x21 || r == 0x7f }) {
+		return "", "", fmt.Errorf("token file %s must hold one token on one line (it has spaces, several lines or control characters)", p)
 	}
-	return tok, warn, nil
+	var warns []string
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		warns = append(warns, fmt.Sprintf("token file %s is readable by other users (mode %04o); run: chmod 600 %s", p, perm, p))
+	}
+	if owner, ok := fileOwner(st); ok && owner != uint32(os.Getuid()) && owner != 0 {
+		warns = append(warns, fmt.Sprintf("token file %s belongs to another user (uid %d)", p, owner))
+	}
+	return tok, strings.Join(warns, "; "), nil
 }
 
 func fileExists(p string) bool {
