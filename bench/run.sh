@@ -90,26 +90,35 @@ CURL=(curl -sS --fail --unix-socket "$sock")
 
 # ---- timing helpers ------------------------------------------------------
 now() { date +%s%N; }
-# best_pair N OURS BASE [ARG]: run OURS and BASE alternately N times each
-# (so a busy moment of this shared machine hits both sides alike) and print
+# best_pair N OURS BASE [ARG]: run OURS and BASE alternately N times each,
+# swapping which goes first every round (so a busy moment of this shared
+# machine, or a filesystem still settling, hits both sides alike), and print
 # "ours base", the best wall time of each in seconds.
 best_pair() {
-	local n=$1 ours=$2 basef=$3 bo="" bb="" t0 t1 d
+	local n=$1 ours=$2 basef=$3 bo="" bb="" i
 	shift 3
-	for _ in $(seq 1 "$n"); do
-		t0=$(now)
-		"$ours" "$@" || { log "failed: $ours $*"; return 1; }
-		t1=$(now)
-		d=$((t1 - t0))
-		if [ -z "$bo" ] || [ "$d" -lt "$bo" ]; then bo=$d; fi
-		t0=$(now)
-		"$basef" "$@" || { log "failed: $basef $*"; return 1; }
-		t1=$(now)
-		d=$((t1 - t0))
-		if [ -z "$bb" ] || [ "$d" -lt "$bb" ]; then bb=$d; fi
+	for i in $(seq 1 "$n"); do
+		# (no $(...) around time_one: the cases count runs in variables)
+		if [ $((i % 2)) = 1 ]; then
+			time_one "$ours" "$@" && bo=$(min "$bo" "$_t")
+			time_one "$basef" "$@" && bb=$(min "$bb" "$_t")
+		else
+			time_one "$basef" "$@" && bb=$(min "$bb" "$_t")
+			time_one "$ours" "$@" && bo=$(min "$bo" "$_t")
+		fi
 	done
 	awk -v o="$bo" -v b="$bb" 'BEGIN { printf "%.6f %.6f", o / 1e9, b / 1e9 }'
 }
+# time_one CMD...: sets _t to the wall time of one run in ns (the command's
+# stdout is discarded); a failure ends the script.
+time_one() {
+	local t0 t1
+	t0=$(now)
+	"$@" >/dev/null || { log "failed: $*"; exit 1; }
+	t1=$(now)
+	_t=$((t1 - t0))
+}
+min() { if [ -z "$1" ] || [ "$2" -lt "$1" ]; then echo "$2"; else echo "$1"; fi; }
 # mean_of N cmd...: mean wall time of one run in seconds (hyperfine when
 # installed, otherwise a bash loop, best of three loops).
 mean_of() {
