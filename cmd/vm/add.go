@@ -359,7 +359,7 @@ func writeCreated(w io.Writer, resp *client.SlicerCreateNodeResponse, g client.S
 	fmt.Fprintf(&b, "  Hostname: %s\n", output.SanitizeCell(resp.Hostname))
 	fmt.Fprintf(&b, "  Group:    %s\n", output.SanitizeCell(group))
 	fmt.Fprintf(&b, "  IP:       %s\n", output.SanitizeCell(orDash(resp.IP)))
-	fmt.Fprintf(&b, "  Specs:    %d %s, %s RAM, GPUs: %d\n", cpus, unit, formatRAM(ram), gpus)
+	fmt.Fprintf(&b, "  Specs:    %d %s, %s RAM, GPUs: %d\n", cpus, unit, formatSpecRAM(ram), gpus)
 	fmt.Fprintf(&b, "  Persistent: %t\n", req.Persistent)
 	if !resp.CreatedAt.IsZero() {
 		fmt.Fprintf(&b, "  Created:  %s\n", resp.CreatedAt.Format(time.RFC3339))

@@ -27,6 +27,18 @@ func formatRAM(b int64) string {
 	return formatBytes(float64(b))
 }
 
+// formatSpecRAM prints RAM the way the vendor's "VM created" block does
+// ("2GB RAM"), where listings say "4GiB".
+func formatSpecRAM(b int64) string {
+	switch {
+	case b > 0 && b%gib == 0:
+		return fmt.Sprintf("%dGB", b/gib)
+	case b > 0 && b%mib == 0:
+		return fmt.Sprintf("%dMB", b/mib)
+	}
+	return formatRAM(b)
+}
+
 // formatBytes prints a size with a binary unit (159MB style, as vm top).
 func formatBytes(b float64) string {
 	units := []string{"B", "KB", "MB", "GB", "TB", "PB"}
