@@ -13,7 +13,7 @@
 #   BENCH_TREE_FILES     files in the cp tree             (20000; quick 2000)
 #   BENCH_TREE_FILE_B    bytes per tree file              (4096)
 #   BENCH_EXEC_MB        exec output size                 (1024; quick 64)
-#   BENCH_LINES          lines of the line-heavy exec     (5000000; quick 500000)
+#   BENCH_LINES          lines of the line-heavy exec     (20000000; quick 500000)
 #   BENCH_FWD_MB         bytes through the forward tunnel (1024; quick 128)
 #   BENCH_MEM_MB         copy size for the peak-RSS case  (4096; quick 256)
 #   BENCH_RUNS           repetitions of the bulk cases    (3; quick 2), best kept
@@ -33,7 +33,7 @@ FILE_MB=${BENCH_FILE_MB:-$(q 1024 64)}
 TREE_FILES=${BENCH_TREE_FILES:-$(q 20000 2000)}
 TREE_FILE_B=${BENCH_TREE_FILE_B:-4096}
 EXEC_MB=${BENCH_EXEC_MB:-$(q 1024 64)}
-LINES=${BENCH_LINES:-$(q 5000000 500000)}
+LINES=${BENCH_LINES:-$(q 20000000 500000)}
 FWD_MB=${BENCH_FWD_MB:-$(q 1024 128)}
 MEM_MB=${BENCH_MEM_MB:-$(q 4096 256)}
 RUNS=${BENCH_RUNS:-$(q 3 2)}
