@@ -220,6 +220,10 @@ func (d *Daemon) handleShell(w http.ResponseWriter, r *http.Request) error {
 	}
 	cancel()
 	_, _ = proc.Wait()
+	// Closing the process's streams ends the output goroutine even when a
+	// background job in the VM still holds the terminal open.
+	_ = proc.Close()
+	<-outputDone
 	<-inputDone
 	for range msgs {
 	}

@@ -179,7 +179,30 @@ func (p *Process) Resize(rows, cols uint16) error {
 	if rows == 0 || cols == 0 {
 		return fmt.Errorf("resize: invalid size %dx%d", rows, cols)
 	}
-	return unix.IoctlSetWinsize(int(p.pty.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols})
+	return withFD(p.pty, func(fd int) error {
+		return unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols})
+	})
+}
+
+// withFD runs fn on f's descriptor while holding a reference to it, so a
+// concurrent Close (the Stdout reader closes at end of stream) cannot
+// release (and the kernel reuse) the descriptor under fn: reading f.Fd()
+// while another goroutine closes f is a data race.
+func withFD(f *os.File, fn func(fd int) error) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// fstat is unix.Fstat through withFD.
+func fstat(f *os.File, st *unix.Stat_t) error {
+	return withFD(f, func(fd int) error { return unix.Fstat(fd, st) })
 }
 
 // Close releases the process's streams (after Wait, or to abandon it). An
@@ -257,7 +280,7 @@ func (w *ptyStdin) Close() error {
 func validStreamFDs(files []*os.File) bool {
 	for _, f := range files {
 		var st unix.Stat_t
-		if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		if err := fstat(f, &st); err != nil {
 			return false
 		}
 		switch st.Mode & unix.S_IFMT {
@@ -300,7 +323,7 @@ func (s *Sandbox) Dial(ctx context.Context, network, addr string) (net.Conn, err
 		return nil, errors.New("dial: agent protocol: bad reply")
 	}
 	var st unix.Stat_t
-	if err := unix.Fstat(int(files[0].Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+	if err := fstat(files[0], &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK {
 		files[0].Close()
 		return nil, errors.New("dial: agent protocol: not a socket")
 	}
