@@ -425,13 +425,73 @@ func TestStdioTar(t *testing.T) {
 	}
 	var got []upCall
 	f, in, _, _ := newFactory(uploadFake(nil, &got))
-	in.WriteString("TARBYTES")
+	tw := tar.NewWriter(in)
+	_ = tw.WriteHeader(&tar.Header{Name: "a", Size: 3, Mode: 0o644, Typeflag: tar.TypeReg})
+	_, _ = tw.Write([]byte("AAA"))
+	_ = tw.Close()
 	cmd = NewCmdCp(f, nil)
 	cmd.SetArgs([]string{"-", "vm-1:/srv"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].mode != "tar" || string(got[0].body) != "TARBYTES" || got[0].path != "/srv" {
+	if len(got) != 1 || got[0].mode != "tar" || got[0].path != "/srv" {
 		t.Fatalf("%+v", got)
+	}
+	if names := tarNames(t, got[0].body); strings.Join(names, ",") != "a" {
+		t.Fatalf("archive %q", names)
+	}
+}
+
+// `tar -C dir -cf - .` names the entries "./", "./a", "./sub/b": the
+// directory itself is dropped and the "./" prefix removed, since the daemon
+// accepts only clean relative names. Everything else passes unchanged.
+func TestStdinTarDotPrefix(t *testing.T) {
+	var got []upCall
+	f, in, _, _ := newFactory(uploadFake(nil, &got))
+	tw := tar.NewWriter(in)
+	_ = tw.WriteHeader(&tar.Header{Name: "./", Mode: 0o755, Typeflag: tar.TypeDir})
+	_ = tw.WriteHeader(&tar.Header{Name: "./sub/", Mode: 0o755, Typeflag: tar.TypeDir})
+	_ = tw.WriteHeader(&tar.Header{Name: "./sub/b", Size: 2, Mode: 0o600, Typeflag: tar.TypeReg})
+	_, _ = tw.Write([]byte("bb"))
+	_ = tw.WriteHeader(&tar.Header{Name: ".//c", Size: 1, Mode: 0o644, Typeflag: tar.TypeReg})
+	_, _ = tw.Write([]byte("c"))
+	_ = tw.WriteHeader(&tar.Header{Name: "../evil", Size: 1, Mode: 0o644, Typeflag: tar.TypeReg})
+	_, _ = tw.Write([]byte("e"))
+	_ = tw.Close()
+	cmd := NewCmdCp(f, nil)
+	cmd.SetArgs([]string{"-", "vm-1:/srv"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%+v", got)
+	}
+	if names := tarNames(t, got[0].body); strings.Join(names, ",") != "../evil,c,sub/,sub/b" {
+		t.Fatalf("archive %q", names)
+	}
+	tr := tar.NewReader(bytes.NewReader(got[0].body))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name == "sub/b" {
+			b, _ := io.ReadAll(tr)
+			if string(b) != "bb" || h.Mode != 0o600 {
+				t.Fatalf("sub/b: %q mode %o", b, h.Mode)
+			}
+			break
+		}
+	}
+	// Not a tar stream: a clear error, nothing claimed as copied.
+	got = nil
+	f, in, _, _ = newFactory(uploadFake(nil, &got))
+	in.WriteString(strings.Repeat("not a tar stream ", 64))
+	cmd = NewCmdCp(f, nil)
+	cmd.SetArgs([]string{"-", "vm-1:/srv"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "tar stream on stdin") {
+		t.Fatalf("err = %v", err)
 	}
 }

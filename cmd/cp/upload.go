@@ -32,7 +32,9 @@ func upload(ctx context.Context, c client.Interface, vm string, opts *CpOptions)
 	dst := opts.Dst.Path
 	if opts.Src.Stdio {
 		p := opts.IO.NewProgress("upload", -1)
-		err := c.CpToVMFromReader(ctx, vm, p.Reader(opts.IO.In), dst, uid, gid, "", ModeTar)
+		in := relativeTar(ctx, p.Reader(opts.IO.In))
+		err := c.CpToVMFromReader(ctx, vm, in, dst, uid, gid, "", ModeTar)
+		_ = in.Close()
 		return finish(ctx, p, err, fmt.Sprintf("copy the tar stream on stdin to %s:%s", vm, dst))
 	}
 	src := opts.Src.Path
