@@ -50,7 +50,14 @@ type valueFlags struct {
 	Literal    string
 	File       string
 	literalSet bool
+	// literalFlag is the spelling used (--from-literal or --value), for
+	// the warning.
+	literalFlag string
 }
+
+// given reports whether a value flag (--from-literal/--value or
+// --from-file) was used.
+func (v *valueFlags) given() bool { return v.literalSet || v.File != "" }
 
 func addValueFlags(cmd *cobra.Command, v *valueFlags) {
 	cmd.Flags().StringVar(&v.File, "from-file", "", "Read the value from `file` ('-' for stdin)")
@@ -62,6 +69,10 @@ func addValueFlags(cmd *cobra.Command, v *valueFlags) {
 
 func (v *valueFlags) validate(cmd *cobra.Command) error {
 	v.literalSet = cmd.Flags().Changed("from-literal") || cmd.Flags().Changed("value")
+	v.literalFlag = "--from-literal"
+	if cmd.Flags().Changed("value") {
+		v.literalFlag = "--value"
+	}
 	if v.literalSet && v.File != "" {
 		return cmdutil.FlagErrorf("--from-literal and --from-file cannot be combined")
 	}
@@ -77,7 +88,11 @@ const maxSecretSize = 32 << 20
 func readValue(ios *iostreams.IOStreams, v *valueFlags, name string, required bool) (data []byte, ok bool, err error) {
 	switch {
 	case v.literalSet:
-		fmt.Fprintln(ios.ErrOut, "warning: --from-literal puts the secret in your shell history and the process list; prefer stdin or --from-file")
+		flag := v.literalFlag
+		if flag == "" {
+			flag = "--from-literal"
+		}
+		fmt.Fprintf(ios.ErrOut, "warning: %s puts the secret in your shell history and the process list; prefer stdin or --from-file\n", flag)
 		if v.Literal == "" {
 			return nil, false, cmdutil.FlagErrorf("the secret value is empty")
 		}

@@ -71,8 +71,8 @@ func TestCreateRun(t *testing.T) {
 	}{
 		{name: "stdin", args: []string{"s"}, stdin: "piped\n", wantData: "piped\n"},
 		{name: "file", args: []string{"s", "--from-file", file}, wantData: "from-file\x00bin"},
-		{name: "literal warns", args: []string{"s", "--from-literal", "zq9v"}, wantData: "zq9v", wantWarn: "shell history"},
-		{name: "vendor --value", args: []string{"--name", "s", "--value", "zq9v"}, wantData: "zq9v", wantWarn: "shell history"},
+		{name: "literal warns", args: []string{"s", "--from-literal", "zq9v"}, wantData: "zq9v", wantWarn: "--from-literal puts the secret in your shell history"},
+		{name: "vendor --value", args: []string{"--name", "s", "--value", "zq9v"}, wantData: "zq9v", wantWarn: "--value puts the secret in your shell history"},
 		{name: "empty stdin", args: []string{"s"}, stdin: "", wantErr: "empty"},
 		{name: "exists", args: []string{"s"}, stdin: "x", apiErr: client.ErrSecretExists, wantErr: "secret update s"},
 		{name: "api error", args: []string{"s"}, stdin: "x", apiErr: &client.APIError{StatusCode: 400, Message: "bad base64"}, wantErr: "bad base64"},
@@ -125,6 +125,15 @@ func TestUpdateRun(t *testing.T) {
 		{name: "metadata only leaves data empty", args: []string{"s", "--permissions", "0440", "--uid", "7"}, want: client.UpdateSecretRequest{Permissions: "0440", UID: 7}},
 		{name: "value and metadata", args: []string{"s", "--from-literal", "v", "--gid", "3"}, want: client.UpdateSecretRequest{Data: base64.StdEncoding.EncodeToString([]byte("v")), GID: 3}},
 		{name: "nothing", args: []string{"s"}, stdin: "", wantErr: "empty"},
+		// In `slicer secret list -o name | while read s; do slicer secret
+		// update "$s" --permissions 0400; done` stdin holds the other
+		// names: it must not become the value.
+		{name: "metadata only leaves piped stdin alone", args: []string{"s", "--permissions", "0400"}, stdin: "other\nnames\n", want: client.UpdateSecretRequest{Permissions: "0400"}},
+		{name: "from-file - with metadata reads stdin", args: []string{"s", "--from-file", "-", "--uid", "7"}, stdin: "v2", want: client.UpdateSecretRequest{Data: base64.StdEncoding.EncodeToString([]byte("v2")), UID: 7}},
+		// A zero uid/gid is left out of the request: refuse rather than
+		// report an update the daemon never made.
+		{name: "uid 0 refused", args: []string{"s", "--uid", "0"}, wantErr: "--uid 0 cannot be set by an update"},
+		{name: "gid 0 refused", args: []string{"s", "--from-literal", "v", "--gid", "0"}, wantErr: "--gid 0 cannot be set by an update"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

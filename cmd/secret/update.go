@@ -3,6 +3,7 @@ package secret
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -56,6 +57,18 @@ metadata flags the value is left as it is.`,
 			}
 			opts.SetUID = cmd.Flags().Changed("uid")
 			opts.SetGID = cmd.Flags().Changed("gid")
+			// The request leaves a zero uid/gid out (omitempty, as the
+			// SDK's UpdateSecretRequest), so the daemon would keep the old
+			// owner while we reported success.
+			for _, id := range []struct {
+				flag string
+				set  bool
+				v    uint32
+			}{{"--uid", opts.SetUID, opts.UID}, {"--gid", opts.SetGID, opts.GID}} {
+				if id.set && id.v == 0 {
+					return cmdutil.FlagErrorf("%s 0 cannot be set by an update: the API leaves a zero %s out and keeps the current owner; to give the secret to root, remove it and create it again (owner root is the default)", id.flag, strings.TrimPrefix(id.flag, "--"))
+				}
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -73,11 +86,19 @@ metadata flags the value is left as it is.`,
 
 func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	metaOnly := opts.Permissions != "" || opts.SetUID || opts.SetGID
-	// A new value is read when one was given, or from stdin/prompt when
-	// no metadata flag says this is a metadata-only update.
-	data, hasValue, err := readValue(opts.IO, &opts.Value, opts.Name, !metaOnly)
-	if err != nil {
-		return err
+	// A new value is read when one was given (--from-literal, --from-file),
+	// or from stdin/prompt when no metadata flag says this is a
+	// metadata-only update. With metadata flags stdin is never read
+	// implicitly: in `... | while read s; do slicer secret update "$s"
+	// --permissions 0400; done` it holds the loop's input, not a value.
+	var data []byte
+	var hasValue bool
+	if !metaOnly || opts.Value.given() {
+		var err error
+		data, hasValue, err = readValue(opts.IO, &opts.Value, opts.Name, true)
+		if err != nil {
+			return err
+		}
 	}
 	if !hasValue && !metaOnly {
 		return cmdutil.FlagErrorf("nothing to update: give a new value or --permissions/--uid/--gid")
