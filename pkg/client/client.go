@@ -94,14 +94,14 @@ func NewSlicerClient(baseURL, token string, userAgent string, httpClient *http.C
 // baseURL defaults to SLICER_URL; userAgent defaults to SLICER_USER_AGENT and
 // then "slicer-sdk-go/1.0"; httpClient is passed to NewSlicerClient.
 func NewClientFromEnv(baseURL, userAgent string, httpClient *http.Client) (*SlicerClient, error) {
-	baseURL = strings.TrimSpace(baseURL)
+	// Like the SDK, only the environment values are trimmed; the arguments
+	// are used as given when non-empty.
 	if baseURL == "" {
 		baseURL = strings.TrimSpace(os.Getenv("SLICER_URL"))
 	}
 	if baseURL == "" {
 		return nil, errors.New("SLICER_URL is required")
 	}
-	userAgent = strings.TrimSpace(userAgent)
 	if userAgent == "" {
 		userAgent = strings.TrimSpace(os.Getenv("SLICER_USER_AGENT"))
 	}
@@ -238,8 +238,16 @@ func ensureSlash(p string) string {
 	return p
 }
 
-// esc escapes one path segment (so "*" becomes %2A and "/" becomes %2F).
-func esc(s string) string { return url.PathEscape(s) }
+// esc escapes one path segment exactly as the vendor SDK's requests carry
+// it (Go's URL serializer escaping a whole path: "*" becomes %2A, while ";",
+// ",", ":", "@", "=", "&", "+" and "$" stay as they are), except that "/"
+// becomes %2F so a name can never add a path segment.
+func esc(s string) string {
+	// Escaping "/"+s rather than s sidesteps EscapedPath's special case
+	// for a path that is exactly "*".
+	p := (&url.URL{Path: "/" + s}).EscapedPath()[1:]
+	return strings.ReplaceAll(p, "/", "%2F")
+}
 
 // vmEndpoint returns "/vm/{hostname}" plus suffix.
 func vmEndpoint(hostname, suffix string) string { return "/vm/" + esc(hostname) + suffix }

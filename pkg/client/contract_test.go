@@ -3,9 +3,11 @@ package client_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -179,6 +181,13 @@ func contractCases() []contractCase {
 			},
 		},
 		{
+			// The action goes out exactly as given, as the SDK sends it.
+			name: "Shutdown/as-given", method: "POST", path: "/vm/vm-1/shutdown", query: "action=+reboot+", status: 200,
+			call: func(t *testing.T, c *client.SlicerClient) error {
+				return c.Shutdown(ctx(), "vm-1", &client.SlicerShutdownRequest{Action: " reboot "})
+			},
+		},
+		{
 			name: "PauseVM", method: "POST", path: "/vm/vm-1/pause", status: 200,
 			call: func(t *testing.T, c *client.SlicerClient) error { return c.PauseVM(ctx(), "vm-1") },
 		},
@@ -320,6 +329,15 @@ func contractCases() []contractCase {
 			call: func(t *testing.T, c *client.SlicerClient) error { return c.DeleteSecret(ctx(), "s") },
 		},
 		{
+			// Go's URL serializer (what the SDK's requests go through)
+			// leaves ; , : @ = & + $ alone in a path and escapes * and
+			// spaces; "/" is escaped so a name stays one segment.
+			name: "DeleteSecret/punctuation", method: "DELETE", path: "/secrets/db;prod,v2:a@b=c&d+e$%2A%20x%2Fy", status: 200,
+			call: func(t *testing.T, c *client.SlicerClient) error {
+				return c.DeleteSecret(ctx(), "db;prod,v2:a@b=c&d+e$* x/y")
+			},
+		},
+		{
 			name: "ExecBuffered", method: "POST", path: "/vm/vm-1/exec",
 			query: "buffered=true&cmd=ls&gid=1000&permissions=0755&stdio=base64&uid=1000", status: 200,
 			resp: `{"stdout":"aGVsbG8K","stderr":"b29wcwo=","encoding":"base64","pid":812,"exit_code":3}`,
@@ -356,6 +374,17 @@ func contractCases() []contractCase {
 					expect(t, "exec id", r.ExecID, "ex_abc123")
 					expect(t, "pid", r.PID, 42)
 				}
+				return err
+			},
+		},
+		{
+			// A negative ring size is left out, as the SDK does (it sends
+			// ring_bytes only when > 0), so the daemon's default applies.
+			name: "ExecBackground/negative-ring", method: "POST", path: "/vm/vm-1/exec",
+			query: "background=true&cmd=sleep&gid=0&stdio=base64&uid=0", status: 201,
+			resp: `{"exec_id":"ex_2","pid":43,"started_at":"` + ts + `","ring_bytes":1048576}`,
+			call: func(t *testing.T, c *client.SlicerClient) error {
+				_, err := c.ExecBackground(ctx(), "vm-1", client.ExecBackgroundRequest{Command: "sleep", RingBytes: -1})
 				return err
 			},
 		},
@@ -545,6 +574,28 @@ func contractCases() []contractCase {
 					expect(t, "content", sb.String(), "data")
 				}
 				return err
+			},
+		},
+		{
+			// An empty guest path is sent as such (the SDK does not check it);
+			// the daemon answers 400.
+			name: "ReadFile/empty-path", method: "GET", path: "/vm/vm-1/cp", query: "path=", accept: "application/octet-stream", status: 200, resp: "x",
+			call: func(t *testing.T, c *client.SlicerClient) error {
+				_, _, err := c.ReadFile(ctx(), "vm-1", "")
+				return err
+			},
+		},
+		{
+			name: "WriteFile/empty-path", method: "POST", path: "/vm/vm-1/cp", query: "gid=5&path=&uid=5", body: "x", ctype: "application/octet-stream", status: 200,
+			call: func(t *testing.T, c *client.SlicerClient) error {
+				return c.WriteFile(ctx(), "vm-1", "", []byte("x"), 5, 5, "")
+			},
+		},
+		{
+			// Excludes travel with tar downloads only (PROTOCOL.md §11.1).
+			name: "CpFromVMToWriter/binary-excludes", method: "GET", path: "/vm/vm-1/cp", query: "mode=binary&path=%2Fetc%2Fhosts", accept: "application/octet-stream", status: 200, resp: "data",
+			call: func(t *testing.T, c *client.SlicerClient) error {
+				return c.CpFromVMToWriter(ctx(), "vm-1", "/etc/hosts", io.Discard, "binary", "*.tmp")
 			},
 		},
 		{
@@ -840,6 +891,15 @@ func TestInvalidInputs(t *testing.T) {
 	}
 	if err := c.CpToVMFromReader(ctx(), "vm-1", strings.NewReader(""), "/x", 0, 0, "", "zip"); err == nil {
 		t.Error("bad copy mode accepted")
+	}
+	// Like the SDK, CpToVM and CpFromVM take "binary" or "tar" only: an
+	// empty mode is refused before anything is sent.
+	src := t.TempDir()
+	if err := c.CpToVM(ctx(), "vm-1", src, "/x", 0, 0, "", ""); err == nil {
+		t.Error("CpToVM with an empty mode accepted")
+	}
+	if err := c.CpFromVM(ctx(), "vm-1", "/x", filepath.Join(src, "out"), "", ""); err == nil {
+		t.Error("CpFromVM with an empty mode accepted")
 	}
 	_, errc := c.WatchFS(ctx(), "vm-1", client.SlicerFSWatchRequest{Paths: []string{" "}})
 	if err := <-errc; err == nil || !strings.Contains(err.Error(), "paths is required") {

@@ -105,9 +105,6 @@ func (c *SlicerClient) cpToVMFromReader(ctx context.Context, vmName string, r io
 	if err := checkCpMode(mode); err != nil {
 		return err
 	}
-	if strings.TrimSpace(vmPath) == "" {
-		return errors.New("copy to VM: the VM path is empty")
-	}
 	q := url.Values{"mode": {mode}, "path": {vmPath}}
 	contentType := "application/octet-stream"
 	var extra http.Header
@@ -138,10 +135,14 @@ func (c *SlicerClient) cpToVMFromReader(ctx context.Context, vmName string, r io
 // followed); its bytes are written to exactly vmPath. In "tar" mode a
 // directory's contents are extracted into vmPath, and a regular file is
 // sent as a one-entry archive, so it lands at vmPath/<base name>. Excludes
-// apply to tar mode, locally while archiving and on the daemon. An empty
-// mode picks binary for a file and tar for a directory. uid and gid set the
-// ownership in the VM (NonRootUser leaves it to the guest).
+// apply to tar mode, locally while archiving and on the daemon. Any other
+// mode, the empty one included, is an error and sends nothing, as with the
+// SDK. uid and gid set the ownership in the VM (NonRootUser leaves it to the
+// guest).
 func (c *SlicerClient) CpToVM(ctx context.Context, vmName, localPath, vmPath string, uid, gid uint32, permissions, mode string, excludePatterns ...string) error {
+	if err := checkCpMode(mode); err != nil {
+		return err
+	}
 	abs, err := filepath.Abs(localPath)
 	if err != nil {
 		return fmt.Errorf("copy to VM: %w", err)
@@ -149,15 +150,6 @@ func (c *SlicerClient) CpToVM(ctx context.Context, vmName, localPath, vmPath str
 	st, err := os.Stat(abs)
 	if err != nil {
 		return fmt.Errorf("copy to VM: %w", err)
-	}
-	if mode == "" {
-		mode = CpModeBinary
-		if st.IsDir() {
-			mode = CpModeTar
-		}
-	}
-	if err := checkCpMode(mode); err != nil {
-		return err
 	}
 	if mode == CpModeBinary {
 		if !st.Mode().IsRegular() {
@@ -239,9 +231,6 @@ func unpackedSize(abs string, st fs.FileInfo, excludes []string) (int64, error) 
 // download GETs /vm/{vm}/cp and returns the open response (200 checked). A
 // 404 is marked os.ErrNotExist.
 func (c *SlicerClient) download(ctx context.Context, vmName, vmPath, mode string, excludes []string) (*http.Response, error) {
-	if strings.TrimSpace(vmPath) == "" {
-		return nil, errors.New("copy from VM: the VM path is empty")
-	}
 	q := url.Values{"path": {vmPath}}
 	accept := "application/octet-stream"
 	if mode != "" {
@@ -253,8 +242,12 @@ func (c *SlicerClient) download(ctx context.Context, vmName, vmPath, mode string
 			accept = "application/x-tar"
 		}
 	}
-	for _, e := range wireExcludes(excludes) {
-		q.Add("exclude", e)
+	if mode == CpModeTar {
+		// Excludes only travel with tar downloads at v0.0.61 (PROTOCOL.md
+		// §11.1); sending them in every mode came later (§11.9).
+		for _, e := range wireExcludes(excludes) {
+			q.Add("exclude", e)
+		}
 	}
 	req, err := c.newRequest(ctx, http.MethodGet, vmEndpoint(vmName, "/cp"), q, nil)
 	if err != nil {
@@ -270,7 +263,8 @@ func (c *SlicerClient) download(ctx context.Context, vmName, vmPath, mode string
 
 // CpFromVMToWriter streams vmPath from the VM to w: a tar stream of a
 // directory's contents (mode "tar") or the raw bytes of one file (mode
-// "binary"). Excludes are sent for the daemon to apply.
+// "binary"; an empty mode means binary). In tar mode the excludes are sent
+// for the daemon to apply; binary mode sends none.
 func (c *SlicerClient) CpFromVMToWriter(ctx context.Context, vmName, vmPath string, w io.Writer, mode string, excludePatterns ...string) error {
 	if mode == "" {
 		mode = CpModeBinary
@@ -297,10 +291,10 @@ func (c *SlicerClient) CpFromVMToWriter(ctx context.Context, vmName, vmPath stri
 // when missing, and the remote directory's contents are extracted into it,
 // each file through a temporary name. Excludes are applied by the daemon and
 // again locally. permissions is not used in tar mode.
+//
+// Any other mode, the empty one included, is an error and sends nothing, as
+// with the SDK.
 func (c *SlicerClient) CpFromVM(ctx context.Context, vmName, vmPath, localPath string, permissions, mode string, excludePatterns ...string) error {
-	if mode == "" {
-		mode = CpModeBinary
-	}
 	if err := checkCpMode(mode); err != nil {
 		return err
 	}
@@ -428,9 +422,6 @@ func (c *SlicerClient) ReadFile(ctx context.Context, vmName, vmPath string) ([]b
 // /vm/{vm}/cp without a mode). uid/gid 0/0 mean the local user's ids;
 // NonRootUser leaves the choice to the guest.
 func (c *SlicerClient) WriteFileFrom(ctx context.Context, vmName, vmPath string, r io.Reader, uid, gid uint32, permissions string) error {
-	if strings.TrimSpace(vmPath) == "" {
-		return errors.New("write file: the VM path is empty")
-	}
 	q := url.Values{"path": {vmPath}}
 	binaryIDs(q, uid, gid)
 	if permissions != "" {

@@ -66,8 +66,7 @@
 //  6. CpToVM in tar mode with a regular file as the source sends a one-entry
 //     archive holding that file under its base name (so it lands at
 //     vmPath/<name>); the SDK sends an empty archive (§11.2 quirk, §17 item
-//     18). An empty mode picks binary for a file and tar for a directory
-//     instead of failing.
+//     18).
 //  7. The base URL's path prefix is kept on every call; the SDK keeps it on
 //     some calls and drops it on others (§1.2, §17 item 10).
 //  8. ExecWaitExit sends a positive timeout under one second as timeout=1;
@@ -87,7 +86,8 @@
 //  11. Path parameters are escaped as single path segments, so a name
 //     containing "/" cannot change the route; the SDK joins them with
 //     path.Join first (§0.3, §14). Names without "/" are sent exactly as the
-//     SDK sends them ("*" becomes %2A).
+//     SDK sends them: Go's URL serializer escapes "*" (%2A) and spaces but
+//     leaves ";", ",", ":", "@", "=", "&", "+" and "$" as they are.
 //  12. Non-success answers are *APIError values (the shape newer SDKs use,
 //     §1.5) instead of the SDK's formatted strings. ErrSecretExists is still
 //     returned as is, and 404 on Stat/ReadFile still matches os.ErrNotExist;
@@ -114,4 +114,15 @@
 //     update sends "data":"", and what a daemon makes of an empty content is
 //     unknown (§7.3, §17 item 12, §19). Leaving the field out asks for
 //     exactly what the caller meant: change the metadata, keep the content.
+//  16. SlicerAgentHealthResponse has one field the v0.0.61 type lacks,
+//     UserdataExitCode ("userdata_exit_code", omitted when absent), so the
+//     exit status newer daemons report is not dropped (§6.3, §16 "Agent
+//     health"). It only affects decoding; nothing is sent differently.
+//
+// Everything else follows the SDK even where it is odd: for example
+// CpToVM and CpFromVM refuse any mode but "binary" and "tar" (the empty one
+// included) before sending, ExecBackground leaves out a RingBytes that is
+// not positive, ExecWithReader sends stdin only when execReq.Stdin is set
+// and the reader is not nil, CpFromVM sends excludes only in tar mode, and
+// an empty guest path is sent as is for the daemon to refuse.
 package client

@@ -178,8 +178,10 @@ func (c *SlicerClient) Exec(ctx context.Context, nodeName string, execReq Slicer
 	return ch, nil
 }
 
-// ExecWithReader is like Exec but reads stdin from the given reader (nil for
-// no stdin). Frames are delivered as received, base64 output decoded; the
+// ExecWithReader is like Exec but reads stdin from the given reader. As with
+// the SDK, stdin is sent (stdin=true, the reader as the request body) only
+// when execReq.Stdin is set and stdin is not nil; otherwise the body is
+// empty. Frames are delivered as received, base64 output decoded; the
 // stream stops after the first frame carrying an error or a non-zero exit
 // code. A stream that breaks off is reported as a final frame whose Error
 // starts with "exec stream:" and whose ExitCode is -1.
@@ -187,6 +189,9 @@ func (c *SlicerClient) ExecWithReader(ctx context.Context, nodeName string, exec
 	q, err := execQuery(execReq, true)
 	if err != nil {
 		return nil, err
+	}
+	if !execReq.Stdin {
+		stdin = nil
 	}
 	resp, stop, err := c.startExec(ctx, nodeName, q, stdin)
 	if err != nil {

@@ -18,9 +18,6 @@ func (c *SlicerClient) ExecBackground(ctx context.Context, vmName string, req Ex
 	if req.Command == "" {
 		return nil, errors.New("exec background: command is required")
 	}
-	if req.RingBytes < 0 {
-		return nil, errors.New("exec background: ring bytes must not be negative")
-	}
 	q := url.Values{}
 	q.Set("background", "true")
 	q.Set("cmd", req.Command)
@@ -42,7 +39,7 @@ func (c *SlicerClient) ExecBackground(ctx context.Context, vmName string, req Ex
 	if req.Cwd != "" {
 		q.Set("cwd", req.Cwd)
 	}
-	if req.RingBytes > 0 {
+	if req.RingBytes > 0 { // zero or negative: the daemon's default, as the SDK sends it
 		q.Set("ring_bytes", strconv.FormatInt(req.RingBytes, 10))
 	}
 	q.Set("stdio", ExecStdioBase64)

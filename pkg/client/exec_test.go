@@ -63,7 +63,7 @@ func TestExecStreamQueryAndFrames(t *testing.T) {
 
 func TestExecWithReaderStdinAndQuery(t *testing.T) {
 	c, rec := newTestClient(t, ndjson(`{"type":"exit","exit_code":0}`))
-	ch, err := c.ExecWithReader(ctx(), "vm-1", client.SlicerExecRequest{Command: "cat", UID: client.NonRootUser}, strings.NewReader("hello"))
+	ch, err := c.ExecWithReader(ctx(), "vm-1", client.SlicerExecRequest{Command: "cat", UID: client.NonRootUser, Stdin: true}, strings.NewReader("hello"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +72,25 @@ func TestExecWithReaderStdinAndQuery(t *testing.T) {
 	got := rec.last(t)
 	checkRequest(t, contractCase{method: "POST", path: "/vm/vm-1/exec", body: "hello",
 		query: "cmd=cat&gid=0&stdin=true&stdio=base64&uid=4294967295"}, got)
+
+	// As with the SDK, a reader without execReq.Stdin sends no stdin.
+	ch, err = c.ExecWithReader(ctx(), "vm-1", client.SlicerExecRequest{Command: "cat"}, strings.NewReader("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range ch {
+	}
+	checkRequest(t, contractCase{method: "POST", path: "/vm/vm-1/exec",
+		query: "cmd=cat&gid=0&stdio=base64&uid=0"}, rec.last(t))
+
+	// RemoteCmd asks for stdin exactly when it has one.
+	cmd := c.Command(ctx(), "vm-1", "cat")
+	cmd.Stdin = strings.NewReader("piped")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	checkRequest(t, contractCase{method: "POST", path: "/vm/vm-1/exec", body: "piped",
+		query: "cmd=cat&gid=0&stdin=true&stdio=base64&uid=0"}, rec.last(t))
 }
 
 // TestExecFullDuplex pipes stdin line by line and needs each echo back before

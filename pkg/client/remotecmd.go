@@ -215,6 +215,7 @@ func (c *RemoteCmd) Start() error {
 		GID:     c.GID,
 		Shell:   c.Shell,
 		Cwd:     c.Dir,
+		Stdin:   c.Stdin != nil,
 		Stdio:   ExecStdioBase64,
 	}
 	ctx, cancel := context.WithCancel(c.ctx)

@@ -190,6 +190,18 @@ func TestNewClientFromEnv(t *testing.T) {
 	expect(t, "auth", got.Header.Get("Authorization"), "Bearer env-token")
 	expect(t, "ua", got.Header.Get("User-Agent"), "env-ua")
 
+	// Like the SDK, a non-empty userAgent argument is used as given, even
+	// when it is only blanks: the environment is not consulted.
+	c, err = client.NewClientFromEnv("", "  ", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.ListVMs(ctx())
+	got = rec.last(t)
+	if _, ok := got.Header["User-Agent"]; !ok || got.Header.Get("User-Agent") != "" {
+		t.Errorf("User-Agent = %q, want the blank argument (sent empty)", got.Header.Get("User-Agent"))
+	}
+
 	empty := filepath.Join(dir, "empty")
 	_ = os.WriteFile(empty, []byte("\n"), 0o600)
 	t.Setenv("SLICER_TOKEN", "")

@@ -174,8 +174,8 @@ func (c *SlicerClient) postEmpty(ctx context.Context, p string, q url.Values) er
 // graceful stop under Firecracker (PROTOCOL.md §5.2).
 func (c *SlicerClient) Shutdown(ctx context.Context, hostname string, request *SlicerShutdownRequest) error {
 	action := "reboot"
-	if request != nil && strings.TrimSpace(request.Action) != "" {
-		action = strings.TrimSpace(request.Action)
+	if request != nil && request.Action != "" {
+		action = request.Action
 	}
 	return c.postEmpty(ctx, vmEndpoint(hostname, "/shutdown"), url.Values{"action": {action}})
 }
