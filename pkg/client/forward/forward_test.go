@@ -27,6 +27,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestParseSpec(t *testing.T) {
 	cwd, _ := os.Getwd()
+	home, _ := os.UserHomeDir()
 	tests := []struct {
 		in              string
 		network, listen string
@@ -46,6 +47,9 @@ func TestParseSpec(t *testing.T) {
 		{"/tmp/x.sock:db:5432", "unix", "/tmp/x.sock", "db:5432"},
 		{"  8080:127.0.0.1:80  ", "tcp", "127.0.0.1:8080", "127.0.0.1:80"},
 		{"localhost:3000", "tcp", "localhost:3000", "localhost:3000"},
+		// VENDOR-CLI.md §4.11: ~/.slicer/docker.sock:/... as a quoted spec.
+		{"~/.slicer/docker.sock:/var/run/docker.sock", "unix", filepath.Join(home, ".slicer/docker.sock"), "unix:/var/run/docker.sock"},
+		{"~/x.sock:127.0.0.1:8000", "unix", filepath.Join(home, "x.sock"), "127.0.0.1:8000"},
 	}
 	for _, tt := range tests {
 		sp, err := ParseSpec(tt.in)

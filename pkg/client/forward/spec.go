@@ -3,6 +3,7 @@ package forward
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,7 +37,7 @@ func (s Spec) String() string {
 // ParseSpec parses a -L forward spec with the grammar of PROTOCOL.md §13.3,
 // tried in this order:
 //
-//	/local.sock:/guest.sock            unix to unix (relative local paths made absolute)
+//	/local.sock:/guest.sock            unix to unix (relative local paths made absolute, ~/ is the home directory)
 //	/local.sock:[HOST:]PORT            unix to TCP (HOST defaults to 127.0.0.1)
 //	[ADDR:]PORT:/guest.sock            TCP to unix
 //	HOST:PORT                          listen on HOST:PORT, forward to HOST:PORT
@@ -62,7 +63,7 @@ func looksLikePath(s string) bool {
 }
 
 func startsLikePath(s string) bool {
-	return strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../")
+	return strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") || strings.HasPrefix(s, "~/")
 }
 
 func parseSpec(s string) (Spec, error) {
@@ -184,6 +185,15 @@ func localSocket(p string) (string, error) {
 	p = strings.TrimSpace(p)
 	if p == "" {
 		return "", errors.New("empty local socket path")
+	}
+	if strings.HasPrefix(p, "~/") {
+		// A quoted spec (-L '~/.slicer/docker.sock:/var/run/docker.sock')
+		// reaches us without the shell's tilde expansion.
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("local socket path %s: %w", p, err)
+		}
+		p = filepath.Join(home, p[2:])
 	}
 	abs, err := filepath.Abs(p)
 	if err != nil {
