@@ -362,7 +362,9 @@ func writeCreated(w io.Writer, resp *client.SlicerCreateNodeResponse, g client.S
 	fmt.Fprintf(&b, "  Specs:    %d %s, %s RAM, GPUs: %d\n", cpus, unit, formatSpecRAM(ram), gpus)
 	fmt.Fprintf(&b, "  Persistent: %t\n", req.Persistent)
 	if !resp.CreatedAt.IsZero() {
-		fmt.Fprintf(&b, "  Created:  %s\n", resp.CreatedAt.Format(time.RFC3339))
+		// Local time with its offset, as the vendor prints it
+		// (2025-09-09T09:45:27+01:00), whatever zone the daemon used.
+		fmt.Fprintf(&b, "  Created:  %s\n", resp.CreatedAt.Local().Format(time.RFC3339))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

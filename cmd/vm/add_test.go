@@ -180,3 +180,20 @@ func TestAddRunShell(t *testing.T) {
 		t.Errorf("shell ran %q, wait %q", shellVM, o.Wait)
 	}
 }
+
+// The Created line is in local time with its offset, as the vendor prints
+// it, even when the daemon answers in UTC.
+func TestAddRunCreatedLocalTime(t *testing.T) {
+	old := time.Local
+	time.Local = time.FixedZone("BST", 3600)
+	defer func() { time.Local = old }()
+	var o client.SlicerCreateNodeOptions
+	var group string
+	f, s := cmdtest.NewFactory(addFake(t, &o, &group), false)
+	if err := cmdtest.Run(NewCmdAdd(f, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\n  Created:  2025-09-09T09:45:27+01:00\n"; !strings.Contains(s.Out.String(), want) {
+		t.Errorf("stdout = %q, want it to contain %q", s.Out, want)
+	}
+}
