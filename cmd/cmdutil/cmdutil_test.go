@@ -191,3 +191,26 @@ func TestCompletionNeverBlocks(t *testing.T) {
 		t.Errorf("completion with a failing client = %q", got)
 	}
 }
+
+func TestCompleteFlagTags(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	fake := &clienttest.Fake{
+		ListVMsFunc: func(ctx context.Context, opts ...client.ListOptions) ([]client.SlicerNode, error) {
+			return []client.SlicerNode{
+				{Hostname: "vm-1", Tags: []string{"name=web", "env=dev"}},
+				{Hostname: "vm-2", Tags: []string{"env=dev", "workflow=ci"}},
+				{Hostname: "vm-3"},
+			}, nil
+		},
+	}
+	f := &Factory{IOStreams: ios, Client: func() (client.Interface, error) { return fake, nil }}
+	cmd := &cobra.Command{Use: "x"}
+	cmd.SetContext(context.Background())
+	got, dir := CompleteFlagTags(f)(cmd, nil, "")
+	if strings.Join(got, "|") != "env=dev|name=web|workflow=ci" || dir != cobra.ShellCompDirectiveNoFileComp {
+		t.Errorf("completion = %q, directive %v", got, dir)
+	}
+	if got, _ := CompleteFlagTags(f)(cmd, []string{"vm-1"}, "w"); strings.Join(got, "|") != "workflow=ci" {
+		t.Errorf("completion of w = %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -90,6 +91,26 @@ func vmNames(ctx context.Context, c client.Interface) ([]string, error) {
 			out = append(out, n.Hostname)
 		}
 	}
+	return out, nil
+}
+
+// vmTags are the distinct key=value tags of every VM, sorted.
+func vmTags(ctx context.Context, c client.Interface) ([]string, error) {
+	nodes, err := c.ListVMs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range nodes {
+		for _, t := range n.Tags {
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	sort.Strings(out)
 	return out, nil
 }
 
@@ -189,6 +210,10 @@ func CompleteVMPath(f *Factory) completeFunc {
 		return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveDefault
 	}
 }
+
+// CompleteFlagTags completes a --tag flag value with the tags (key=value)
+// the daemon's VMs carry.
+func CompleteFlagTags(f *Factory) completeFunc { return completeFrom(f, -1, vmTags) }
 
 // CompleteEnum returns a flag completion function for a fixed set of values.
 func CompleteEnum(values ...string) completeFunc {

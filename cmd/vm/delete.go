@@ -71,6 +71,7 @@ On a terminal slicer asks before deleting unless --yes is given; deleting by
 		},
 	}
 	cmd.Flags().StringVar(&opts.Tag, "tag", "", "Delete every VM with this `key=value` tag")
+	_ = cmd.RegisterFlagCompletionFunc("tag", cmdutil.CompleteFlagTags(f))
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
 	output.AddFlags(cmd, &opts.Output, output.Table, output.JSON, output.YAML, output.Name)
 	return cmd

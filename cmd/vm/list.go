@@ -67,6 +67,8 @@ can use awk 'NR>2 {print $1}'. --json prints the daemon's node objects.`,
 	}
 	cmd.Flags().StringVar(&opts.Tag, "tag", "", "Only VMs with this exact `key=value` tag")
 	cmd.Flags().StringVar(&opts.TagPrefix, "tag-prefix", "", "Only VMs with a tag starting with this `prefix`")
+	_ = cmd.RegisterFlagCompletionFunc("tag", cmdutil.CompleteFlagTags(f))
+	_ = cmd.RegisterFlagCompletionFunc("tag-prefix", cmdutil.CompleteFlagTags(f))
 	cmd.Flags().BoolVarP(&opts.Watch, "watch", "w", false, "Refresh the list until interrupted")
 	cmd.Flags().DurationVar(&opts.Interval, "interval", 2*time.Second, "Refresh interval for --watch")
 	output.AddFlags(cmd, &opts.Output)
