@@ -68,7 +68,10 @@
 //     vmPath/<name>); the SDK sends an empty archive (§11.2 quirk, §17 item
 //     18).
 //  7. The base URL's path prefix is kept on every call; the SDK keeps it on
-//     some calls and drops it on others (§1.2, §17 item 10).
+//     some calls and drops it on others (§1.2, §17 item 10). §1.2 advises
+//     root-based paths instead; with a bare base URL (the only form §17 item
+//     10 recommends) both send identical paths, and an API mounted under a
+//     prefix behind a proxy stays reachable by every call.
 //  8. ExecWaitExit sends a positive timeout under one second as timeout=1;
 //     the SDK truncates it to timeout=0, which the daemon reads as its 30 s
 //     default (§9.6, §17 item 15).
