@@ -857,8 +857,21 @@ func TestCreateVMResolvesGroup(t *testing.T) {
 			t.Fatalf("groups %s: create was sent anyway", g)
 		}
 	}
+	n := len(rec.all())
 	if _, err := c.CreateVMWithOptions(ctx(), "vm", client.SlicerCreateNodeRequest{}, client.SlicerCreateNodeOptions{Wait: "bogus"}); err == nil {
 		t.Fatal("invalid wait accepted")
+	}
+	if len(rec.all()) != n {
+		t.Fatal("create sent with an invalid wait")
+	}
+	// Like the SDK, an empty group is resolved before the wait value is
+	// checked: the listing goes out, the create does not.
+	groups = `[{"name":"only"}]`
+	if _, err := c.CreateVMWithOptions(ctx(), "", client.SlicerCreateNodeRequest{}, client.SlicerCreateNodeOptions{Wait: "bogus"}); err == nil {
+		t.Fatal("invalid wait accepted")
+	}
+	if reqs := rec.all()[n:]; len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].Path != prefix+"/hostgroup" {
+		t.Fatalf("requests = %+v, want the host-group listing only", reqs)
 	}
 }
 

@@ -76,17 +76,6 @@ func (c *SlicerClient) CreateVM(ctx context.Context, groupName string, request S
 // optional wait/query behavior. An empty groupName is resolved by listing the
 // host groups: exactly one must exist.
 func (c *SlicerClient) CreateVMWithOptions(ctx context.Context, groupName string, request SlicerCreateNodeRequest, options SlicerCreateNodeOptions) (*SlicerCreateNodeResponse, error) {
-	q := url.Values{}
-	switch options.Wait {
-	case "":
-	case SlicerCreateNodeWaitAgent, SlicerCreateNodeWaitUserdata:
-		q.Set("wait", string(options.Wait))
-	default:
-		return nil, fmt.Errorf("invalid wait value %q: use %q or %q", options.Wait, SlicerCreateNodeWaitAgent, SlicerCreateNodeWaitUserdata)
-	}
-	if options.Timeout > 0 {
-		q.Set("timeout", options.Timeout.String())
-	}
 	if strings.TrimSpace(groupName) == "" {
 		groups, err := c.GetHostGroups(ctx)
 		if err != nil {
@@ -104,6 +93,18 @@ func (c *SlicerClient) CreateVMWithOptions(ctx context.Context, groupName string
 			}
 			return nil, fmt.Errorf("slicer: host group is required when more than one is configured (have: %s)", strings.Join(names, ", "))
 		}
+	}
+	// As in the SDK, the wait value is checked after the group is resolved.
+	q := url.Values{}
+	switch options.Wait {
+	case "":
+	case SlicerCreateNodeWaitAgent, SlicerCreateNodeWaitUserdata:
+		q.Set("wait", string(options.Wait))
+	default:
+		return nil, fmt.Errorf("invalid wait value %q: use %q or %q", options.Wait, SlicerCreateNodeWaitAgent, SlicerCreateNodeWaitUserdata)
+	}
+	if options.Timeout > 0 {
+		q.Set("timeout", options.Timeout.String())
 	}
 	var out SlicerCreateNodeResponse
 	p := "/hostgroup/" + esc(groupName) + "/nodes"
