@@ -39,6 +39,11 @@ used; tokens themselves are not written to the config file.`,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
+			// --token here is the root's flag: it would only apply to
+			// this command and the context would be saved without it.
+			if fl := cmd.Flags().Lookup("token"); fl != nil && fl.Changed {
+				return cmdutil.FlagErrorf("contexts do not store tokens: put the token in a file only you can read (chmod 600) and pass --token-file FILE")
+			}
 			if opts.URL == "" {
 				return cmdutil.FlagErrorf("--url is required")
 			}

@@ -1,11 +1,15 @@
 package contextcmd
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
+	"github.com/slicer-cli/slicer/cmd/cmdutil"
 	"github.com/slicer-cli/slicer/cmd/cmdutil/cmdtest"
 	"github.com/slicer-cli/slicer/pkg/client/clienttest"
 	"github.com/slicer-cli/slicer/pkg/config"
@@ -82,5 +86,24 @@ func TestContextCommands(t *testing.T) {
 	}
 	if err := run("use"); err == nil {
 		t.Errorf("use without a name succeeded")
+	}
+}
+
+// `context add NAME --url U --token T` parses --token as the root's flag;
+// the context would be saved without any token and fail later with 401.
+func TestContextAddRefusesToken(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "slicer", "config.yaml")
+	f, _ := cmdtest.NewFactory(&clienttest.Fake{}, false)
+	f.Config = func() (*config.File, error) { return config.Load(path) }
+	root := &cobra.Command{Use: "slicer"}
+	root.PersistentFlags().String("token", "", "Bearer token")
+	root.AddCommand(NewCmdContext(f))
+	err := cmdtest.Run(root, "context", "add", "lab", "--url", "http://lab:8080", "--token", "t0k")
+	var fe *cmdutil.FlagError
+	if err == nil || !errors.As(err, &fe) || !strings.Contains(err.Error(), "--token-file") {
+		t.Fatalf("error = %v, want a usage error naming --token-file", err)
+	}
+	if _, statErr := os.Stat(path); !os.IsNotExist(statErr) {
+		t.Errorf("config file written despite the error: %v", statErr)
 	}
 }
