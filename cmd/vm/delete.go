@@ -127,6 +127,11 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	for _, t := range targets {
 		resp, err := c.DeleteVM(ctx, t.group, t.host)
 		if err != nil {
+			if len(targets) == 1 {
+				// One VM: its error is the error (with the 401/403
+				// hint), and stdout stays empty.
+				return fmt.Errorf("delete VM %q: %w", t.host, err)
+			}
 			fmt.Fprintf(opts.IO.ErrOut, "delete VM %q: %v\n", t.host, err)
 			failed = append(failed, t.host)
 			continue

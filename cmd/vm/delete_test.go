@@ -116,3 +116,25 @@ func TestDeleteRun(t *testing.T) {
 		})
 	}
 }
+
+// Deleting one VM that the daemon refuses returns that API error (so the
+// 403 hint is printed) and prints nothing on stdout, not an empty list.
+func TestDeleteRunOneRefused(t *testing.T) {
+	var deleted []string
+	fake := deleteFake(&deleted)
+	fake.DeleteVMFunc = func(ctx context.Context, group, host string) (*client.SlicerDeleteResponse, error) {
+		return nil, &client.APIError{Method: "DELETE", Path: "/hostgroup/vm/nodes/vm-1", StatusCode: 403, Message: "VM vm-1 is protected"}
+	}
+	f, s := cmdtest.NewFactory(fake, false)
+	err := cmdtest.Run(NewCmdDelete(f, nil), "vm-1", "--json")
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 || !strings.Contains(err.Error(), `delete VM "vm-1"`) {
+		t.Fatalf("error = %v, want the 403 API error", err)
+	}
+	if s.Out.Len() != 0 {
+		t.Errorf("stdout = %q, want nothing", s.Out)
+	}
+	if strings.Contains(s.ErrOut.String(), "protected") {
+		t.Errorf("stderr %q repeats the error that is returned", s.ErrOut)
+	}
+}
