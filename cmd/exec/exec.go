@@ -4,7 +4,7 @@ package exec
 
 import (
 	"context"
-	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -239,114 +239,71 @@ func (r Result) Code() int {
 // or the context's error when ctx was cancelled (the request is dropped,
 // which stops the remote command).
 func Stream(ctx context.Context, c client.Interface, vm string, req client.SlicerExecRequest, stdin io.Reader, stdout, stderr io.Writer) (Result, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var frames chan client.SlicerExecWriteResult
-	var err error
 	if stdin != nil {
 		req.Stdin = true
-		frames, err = c.ExecWithReader(ctx, vm, req, stdin)
-	} else {
-		frames, err = c.ExecWithReader(ctx, vm, req, nil)
 	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return Result{}, ctx.Err()
-		}
-		return Result{}, fmt.Errorf("run command in VM %q: %w", vm, err)
-	}
-	// Drain the channel on every way out so the client's reader finishes.
-	defer func() {
-		cancel()
-		for range frames {
-		}
-	}()
-	typed, seen := false, false
-	var last client.SlicerExecWriteResult
-	for {
-		var f client.SlicerExecWriteResult
-		var ok bool
-		select {
-		case f, ok = <-frames:
-		case <-ctx.Done():
-			return Result{}, ctx.Err()
-		}
-		if !ok {
-			break
-		}
+	// ExecTo hands every frame over in this goroutine with its output
+	// decoded into reused buffers: no channel handoff or copy per frame
+	// (bench/: exec output).
+	typed, seen, done := false, false, false
+	var res Result
+	var werr error
+	err := c.ExecTo(ctx, vm, req, stdin, func(f *client.SlicerExecWriteResult, o client.ExecOutput) bool {
 		seen = true
-		last = f
 		if f.Type != "" {
 			typed = true
 		}
-		out, errOut, derr := frameOutput(f)
-		if derr != nil {
-			return Result{}, fmt.Errorf("%w: VM %q: bad output frame: %v", cmdutil.ErrConnectionLost, vm, derr)
-		}
+		out, errOut := frameOutput(f, o)
 		if len(out) > 0 {
-			if _, werr := io.WriteString(stdout, out); werr != nil {
-				return Result{}, fmt.Errorf("write output: %w", werr)
+			if _, werr = stdout.Write(out); werr != nil {
+				return false
 			}
 		}
 		if len(errOut) > 0 {
-			if _, werr := io.WriteString(stderr, errOut); werr != nil {
-				return Result{}, fmt.Errorf("write output: %w", werr)
+			if _, werr = stderr.Write(errOut); werr != nil {
+				return false
 			}
 		}
-		switch {
-		case f.Type == "exit":
-			return Result{ExitCode: f.ExitCode, Signal: f.Signal, Error: f.Error}, nil
-		case f.Error != "" && f.ExitCode <= 0 && f.Type == "":
-			// A frame the client made up because the stream broke.
-			if ctx.Err() != nil {
-				return Result{}, ctx.Err()
-			}
-			return Result{}, fmt.Errorf("%w before the exit status arrived (VM %q): %s", cmdutil.ErrConnectionLost, vm, f.Error)
-		case f.Error != "" || f.ExitCode != 0:
-			// Start failure or a legacy final frame.
-			return Result{ExitCode: f.ExitCode, Signal: f.Signal, Error: f.Error}, nil
-		}
-	}
-	if ctx.Err() != nil {
+		res = Result{ExitCode: f.ExitCode, Signal: f.Signal, Error: f.Error}
+		// The exit frame, or a start failure / legacy final frame.
+		done = f.Type == "exit" || f.Error != "" || f.ExitCode != 0
+		return !done
+	})
+	switch {
+	case werr != nil:
+		return Result{}, fmt.Errorf("write output: %w", werr)
+	case err == nil && done:
+		return res, nil
+	case ctx.Err() != nil:
 		return Result{}, ctx.Err()
-	}
-	if seen && !typed {
+	case errors.Is(err, client.ErrExecStream):
+		return Result{}, fmt.Errorf("%w before the exit status arrived (VM %q): %v", cmdutil.ErrConnectionLost, vm, err)
+	case err != nil:
+		return Result{}, fmt.Errorf("run command in VM %q: %w", vm, err)
+	case seen && !typed:
 		// A legacy agent: the last frame carries the final status.
-		return Result{ExitCode: last.ExitCode, Signal: last.Signal, Error: last.Error}, nil
+		return res, nil
 	}
 	return Result{}, fmt.Errorf("%w before the exit status arrived (VM %q)", cmdutil.ErrConnectionLost, vm)
 }
 
-// frameOutput returns strings so that io.WriteString can hand them to an
-// *os.File without another copy of every chunk.
-func frameOutput(f client.SlicerExecWriteResult) (stdout, stderr string, err error) {
-	var so, se string
+// frameOutput picks a frame's stdout and stderr bytes (PROTOCOL.md §8.2):
+// typed frames carry their stream's output in stdout/stderr or else data;
+// untyped (legacy) frames in stdout and stderr.
+func frameOutput(f *client.SlicerExecWriteResult, o client.ExecOutput) (stdout, stderr []byte) {
 	switch f.Type {
 	case "stdout":
-		so = f.Stdout
-		if so == "" {
-			so = f.Data
+		if stdout = o.Stdout; len(stdout) == 0 {
+			stdout = o.Data
 		}
 	case "stderr":
-		se = f.Stderr
-		if se == "" {
-			se = f.Data
+		if stderr = o.Stderr; len(stderr) == 0 {
+			stderr = o.Data
 		}
 	case "", "exit":
-		so, se = f.Stdout, f.Stderr
+		stdout, stderr = o.Stdout, o.Stderr
 	}
-	if f.Encoding == client.ExecStdioBase64 {
-		o, err := base64.StdEncoding.DecodeString(so)
-		if err != nil {
-			return "", "", err
-		}
-		e, err := base64.StdEncoding.DecodeString(se)
-		if err != nil {
-			return "", "", err
-		}
-		return string(o), string(e), nil
-	}
-	return so, se, nil
+	return stdout, stderr
 }
 
 // resultError turns a finished command into the command's error: nil for

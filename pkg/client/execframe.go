@@ -78,11 +78,37 @@ func skipSpace(b []byte, i int) int {
 // parseFrameFast decodes line into f when it has the plain shape described
 // above, with base64 output already decoded; false leaves f unspecified.
 func parseFrameFast(line []byte, f *SlicerExecWriteResult, scratch *[]byte) bool {
+	sc := frameScratch{*scratch}
+	out, ok := parseFrameRaw(line, f, &sc)
+	*scratch = sc[0]
+	if !ok {
+		return false
+	}
+	for _, p := range [...]struct {
+		raw []byte
+		dst *string
+	}{{out.Data, &f.Data}, {out.Stdout, &f.Stdout}, {out.Stderr, &f.Stderr}} {
+		if len(p.raw) > 0 {
+			*p.dst = string(p.raw)
+		}
+	}
+	return true
+}
+
+// frameScratch holds reusable base64 decoding buffers, one per output field
+// (data, stdout, stderr).
+type frameScratch [3][]byte
+
+// parseFrameRaw is parseFrameFast without the strings: it fills f's other
+// fields, leaves Data, Stdout, Stderr empty (and Encoding, once decoded) and
+// returns the output fields' bytes, base64-decoded into sc's buffers or, for
+// text, in place in line. They stay valid until sc or line is reused.
+func parseFrameRaw(line []byte, f *SlicerExecWriteResult, sc *frameScratch) (ExecOutput, bool) {
 	*f = SlicerExecWriteResult{}
 	var data, stdout, stderr []byte
 	i := skipSpace(line, 0)
 	if i >= len(line) || line[i] != '{' {
-		return false
+		return ExecOutput{}, false
 	}
 	i = skipSpace(line, i+1)
 	if i < len(line) && line[i] == '}' {
@@ -91,23 +117,23 @@ func parseFrameFast(line []byte, f *SlicerExecWriteResult, scratch *[]byte) bool
 		for {
 			// key
 			if i >= len(line) || line[i] != '"' {
-				return false
+				return ExecOutput{}, false
 			}
 			end := bytes.IndexByte(line[i+1:], '"')
 			if end < 0 {
-				return false
+				return ExecOutput{}, false
 			}
 			key := line[i+1 : i+1+end]
 			if !plainJSONString(key) {
-				return false
+				return ExecOutput{}, false
 			}
 			i = skipSpace(line, i+2+end)
 			if i >= len(line) || line[i] != ':' {
-				return false
+				return ExecOutput{}, false
 			}
 			i = skipSpace(line, i+1)
 			if i >= len(line) {
-				return false
+				return ExecOutput{}, false
 			}
 			// value: a plain string, an integer or null
 			var str []byte
@@ -117,14 +143,14 @@ func parseFrameFast(line []byte, f *SlicerExecWriteResult, scratch *[]byte) bool
 			case c == '"':
 				end := bytes.IndexByte(line[i+1:], '"')
 				if end < 0 {
-					return false
+					return ExecOutput{}, false
 				}
 				str = line[i+1 : i+1+end]
 				// Output strings are checked below, once the encoding is
 				// known: the base64 decoder rejects every byte that would
 				// need unescaping, so they are scanned only once.
 				if !isOutputKey(key) && !plainJSONString(str) {
-					return false
+					return ExecOutput{}, false
 				}
 				kind = 's'
 				i += end + 2
@@ -134,71 +160,68 @@ func parseFrameFast(line []byte, f *SlicerExecWriteResult, scratch *[]byte) bool
 					j++
 				}
 				if j < len(line) && (line[j] == '.' || line[j] == 'e' || line[j] == 'E') {
-					return false
+					return ExecOutput{}, false
 				}
 				v, err := strconv.ParseInt(string(line[i:j]), 10, 64)
 				if err != nil || (line[i] == '0' && j > i+1) || (line[i] == '-' && j > i+2 && line[i+1] == '0') {
-					return false
+					return ExecOutput{}, false
 				}
 				num, kind, i = v, 'n', j
 			case bytes.HasPrefix(line[i:], []byte("null")):
 				kind, i = 'z', i+4
 			default:
-				return false
+				return ExecOutput{}, false
 			}
 			if !setFrameField(f, string(key), kind, str, num, &data, &stdout, &stderr) {
-				return false
+				return ExecOutput{}, false
 			}
 			i = skipSpace(line, i)
 			if i >= len(line) {
-				return false
+				return ExecOutput{}, false
 			}
 			if line[i] == '}' {
 				i++
 				break
 			}
 			if line[i] != ',' {
-				return false
+				return ExecOutput{}, false
 			}
 			i = skipSpace(line, i+1)
 		}
 	}
 	if skipSpace(line, i) != len(line) {
-		return false
+		return ExecOutput{}, false
 	}
-	outputs := [...]struct {
-		raw []byte
-		dst *string
-	}{{data, &f.Data}, {stdout, &f.Stdout}, {stderr, &f.Stderr}}
+	raws := [...][]byte{data, stdout, stderr}
 	if f.Encoding == ExecStdioBase64 {
-		for _, p := range outputs {
-			if len(p.raw) == 0 {
+		var out [3][]byte
+		for i, raw := range raws {
+			if len(raw) == 0 {
 				continue
 			}
 			// The decoder skips raw CR, which JSON does not allow in a string.
-			if bytes.IndexByte(p.raw, '\r') >= 0 {
-				return false
+			if bytes.IndexByte(raw, '\r') >= 0 {
+				return ExecOutput{}, false
 			}
-			if need := base64.StdEncoding.DecodedLen(len(p.raw)); cap(*scratch) < need {
-				*scratch = make([]byte, need)
+			if need := base64.StdEncoding.DecodedLen(len(raw)); cap(sc[i]) < need {
+				sc[i] = make([]byte, need)
 			}
-			b := (*scratch)[:cap(*scratch)]
-			n, err := base64.StdEncoding.Decode(b, p.raw)
+			b := sc[i][:cap(sc[i])]
+			n, err := base64.StdEncoding.Decode(b, raw)
 			if err != nil {
-				return false // json.Unmarshal + decodeFrame decide (and report it)
+				return ExecOutput{}, false // json.Unmarshal + decodeFrame decide (and report it)
 			}
-			*p.dst = string(b[:n])
+			out[i] = b[:n]
 		}
 		f.Encoding = ""
-		return true
+		return ExecOutput{Data: out[0], Stdout: out[1], Stderr: out[2]}, true
 	}
-	for _, p := range outputs {
-		if !plainJSONString(p.raw) {
-			return false
+	for _, raw := range raws {
+		if !plainJSONString(raw) {
+			return ExecOutput{}, false
 		}
-		*p.dst = string(p.raw)
 	}
-	return true
+	return ExecOutput{Data: data, Stdout: stdout, Stderr: stderr}, true
 }
 
 func isOutputKey(k []byte) bool {

@@ -49,6 +49,7 @@ type Interface interface {
 	// Foreground exec
 	Exec(ctx context.Context, nodeName string, execReq SlicerExecRequest) (chan SlicerExecWriteResult, error)
 	ExecWithReader(ctx context.Context, nodeName string, execReq SlicerExecRequest, stdin io.Reader) (chan SlicerExecWriteResult, error)
+	ExecTo(ctx context.Context, nodeName string, execReq SlicerExecRequest, stdin io.Reader, fn func(f *SlicerExecWriteResult, out ExecOutput) bool) error
 	ExecBuffered(ctx context.Context, nodeName string, execReq SlicerExecRequest) (ExecResult, error)
 	Command(ctx context.Context, vmName string, name string, arg ...string) *RemoteCmd
 	CommandContext(ctx context.Context, vmName string, name string, arg ...string) *RemoteCmd

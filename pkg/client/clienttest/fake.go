@@ -17,8 +17,11 @@ package clienttest
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"iter"
+	"strings"
 	"sync"
 
 	"github.com/slicer-cli/slicer/pkg/client"
@@ -128,6 +131,60 @@ func (f *Fake) defaultWatchFSIter(ctx context.Context, vmName string, req client
 		}
 		if err := <-errc; err != nil {
 			yield(client.SlicerFSWatchEvent{}, err)
+		}
+	}
+}
+
+// defaultExecTo serves ExecTo from ExecWithReaderFunc, the way the real
+// client's ExecTo relates to its ExecWithReader: base64 output decoded into
+// out, a synthetic "exec stream:" frame (ExitCode -1) turned into an error
+// wrapping client.ErrExecStream, and a stop after the first frame carrying
+// an error or a non-zero exit code.
+func (f *Fake) defaultExecTo(ctx context.Context, nodeName string, execReq client.SlicerExecRequest, stdin io.Reader, fn func(f *client.SlicerExecWriteResult, out client.ExecOutput) bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	frames, err := f.ExecWithReader(ctx, nodeName, execReq, stdin)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cancel()
+		for range frames {
+		}
+	}()
+	for {
+		var fr client.SlicerExecWriteResult
+		var ok bool
+		select {
+		case fr, ok = <-frames:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if !ok {
+			return nil
+		}
+		if fr.Type == "" && fr.ExitCode == -1 && strings.HasPrefix(fr.Error, "exec stream:") {
+			return fmt.Errorf("%w: %s", client.ErrExecStream, strings.TrimPrefix(fr.Error, "exec stream: "))
+		}
+		var out client.ExecOutput
+		for _, p := range [...]struct {
+			s   string
+			dst *[]byte
+		}{{fr.Data, &out.Data}, {fr.Stdout, &out.Stdout}, {fr.Stderr, &out.Stderr}} {
+			b := []byte(p.s)
+			if fr.Encoding == client.ExecStdioBase64 {
+				if b, err = base64.StdEncoding.DecodeString(p.s); err != nil {
+					return fmt.Errorf("%w: decode base64 exec output: %w", client.ErrExecStream, err)
+				}
+			}
+			*p.dst = b
+		}
+		fr.Data, fr.Stdout, fr.Stderr = "", "", ""
+		if fr.Encoding == client.ExecStdioBase64 {
+			fr.Encoding = ""
+		}
+		if !fn(&fr, out) || fr.Error != "" || fr.ExitCode != 0 {
+			return nil
 		}
 	}
 }

@@ -47,6 +47,7 @@ type Fake struct {
 	DeleteSecretFunc            func(ctx context.Context, secretName string) error
 	ExecFunc                    func(ctx context.Context, nodeName string, execReq client.SlicerExecRequest) (chan client.SlicerExecWriteResult, error)
 	ExecWithReaderFunc          func(ctx context.Context, nodeName string, execReq client.SlicerExecRequest, stdin io.Reader) (chan client.SlicerExecWriteResult, error)
+	ExecToFunc                  func(ctx context.Context, nodeName string, execReq client.SlicerExecRequest, stdin io.Reader, fn func(f *client.SlicerExecWriteResult, out client.ExecOutput) bool) error
 	ExecBufferedFunc            func(ctx context.Context, nodeName string, execReq client.SlicerExecRequest) (client.ExecResult, error)
 	CommandFunc                 func(ctx context.Context, vmName string, name string, arg ...string) *client.RemoteCmd
 	CommandContextFunc          func(ctx context.Context, vmName string, name string, arg ...string) *client.RemoteCmd
@@ -316,6 +317,15 @@ func (f *Fake) ExecWithReader(ctx context.Context, nodeName string, execReq clie
 		return fn(ctx, nodeName, execReq, stdin)
 	}
 	return r0, f.notSet("ExecWithReader")
+}
+
+// ExecTo records the call and runs ExecToFunc.
+func (f *Fake) ExecTo(ctx context.Context, nodeName string, execReq client.SlicerExecRequest, stdin io.Reader, fn func(f *client.SlicerExecWriteResult, out client.ExecOutput) bool) (err error) {
+	f.record("ExecTo", nodeName, execReq, stdin)
+	if fn2 := f.ExecToFunc; fn2 != nil {
+		return fn2(ctx, nodeName, execReq, stdin, fn)
+	}
+	return f.defaultExecTo(ctx, nodeName, execReq, stdin, fn)
 }
 
 // ExecBuffered records the call and runs ExecBufferedFunc.
