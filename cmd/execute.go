@@ -19,6 +19,7 @@ import (
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
 	"github.com/slicer-cli/slicer/pkg/client"
 	"github.com/slicer-cli/slicer/pkg/iostreams"
+	"github.com/slicer-cli/slicer/pkg/output"
 )
 
 // Version is set at build time with -ldflags "-X github.com/slicer-cli/slicer/cmd.Version=...".
@@ -166,7 +167,9 @@ func HandleError(w io.Writer, cmd *cobra.Command, err error, target string) int 
 	if errors.As(err, &sigErr) {
 		return code
 	}
-	fmt.Fprintf(w, "Error: %s\n", err)
+	// The message can carry the daemon's own text: never let it drive
+	// the terminal (ESC sequences, bidi overrides).
+	fmt.Fprintf(w, "Error: %s\n", output.EscapeControl(err.Error()))
 	if hint := Hint(err, target); hint != "" {
 		fmt.Fprintln(w, hint)
 	}

@@ -59,6 +59,7 @@ func TestHandleErrorMessages(t *testing.T) {
 		target string
 		want   []string
 		empty  bool
+		clean  bool // no raw control or bidi characters besides newlines
 	}{
 		{name: "refused", err: fmt.Errorf("list VMs: %w", refused), target: "http://127.0.0.1:8080",
 			want: []string{"Error: list VMs", "http://127.0.0.1:8080", "slicer local up"}},
@@ -69,6 +70,11 @@ func TestHandleErrorMessages(t *testing.T) {
 		{name: "usage", err: cmdutil.FlagErrorf("bad flag"), want: []string{"Error: bad flag"}},
 		{name: "remote exit prints nothing", err: cmdutil.ExitCodeError{Code: 3}, empty: true},
 		{name: "signal prints nothing", err: &cmdutil.SignalError{Signal: 2}, empty: true},
+		// The daemon's text is escaped: no ESC, BEL or bidi override
+		// reaches the terminal; newlines of our own messages stay.
+		{name: "daemon text escaped", err: fmt.Errorf("pause VM \"x\": %w\nsecond line", &client.APIError{StatusCode: 400, Method: "POST", Path: "/vm/x/pause",
+			Message: "bad\x1b]0;pwned\x07 \x1b[2J\u202etxt"}),
+			want: []string{`bad\x1b]0;pwned\x07 \x1b[2J\u202etxt`, "\nsecond line"}, clean: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,6 +82,9 @@ func TestHandleErrorMessages(t *testing.T) {
 			HandleError(&buf, nil, tt.err, tt.target)
 			if tt.empty && buf.Len() != 0 {
 				t.Errorf("printed %q", buf.String())
+			}
+			if tt.clean && strings.ContainsAny(buf.String(), "\x1b\x07\u202e") {
+				t.Errorf("raw control characters printed: %q", buf.String())
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(buf.String(), w) {

@@ -174,6 +174,13 @@ func SafeText(ios *iostreams.IOStreams, s string) string {
 	if !ios.IsStdoutTTY() {
 		return s
 	}
+	return EscapeControl(s)
+}
+
+// EscapeControl escapes control and bidi characters in s as \xNN or
+// \uNNNN, keeping newlines and tabs: for text from the daemon (such as
+// error messages) printed where a terminal would interpret it.
+func EscapeControl(s string) string {
 	if !strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && needsEscape(r) }) {
 		return s
 	}
