@@ -132,7 +132,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 				// hint), and stdout stays empty.
 				return fmt.Errorf("delete VM %q: %w", t.host, err)
 			}
-			fmt.Fprintf(opts.IO.ErrOut, "delete VM %q: %v\n", t.host, err)
+			fmt.Fprintf(opts.IO.ErrOut, "delete VM %q: %s\n", t.host, output.EscapeControl(err.Error()))
 			failed = append(failed, t.host)
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
 	"github.com/slicer-cli/slicer/pkg/client"
 	"github.com/slicer-cli/slicer/pkg/iostreams"
+	"github.com/slicer-cli/slicer/pkg/output"
 )
 
 // LifecycleOptions are the options of pause, resume and suspend.
@@ -60,7 +61,7 @@ func lifecycleRun(ctx context.Context, opts *LifecycleOptions, v lifecycleVerb) 
 			if len(opts.VMs) == 1 {
 				return err
 			}
-			fmt.Fprintf(opts.IO.ErrOut, "%v\n", err)
+			fmt.Fprintln(opts.IO.ErrOut, output.EscapeControl(err.Error()))
 			if firstErr == nil {
 				firstErr = fmt.Errorf("%s: some VMs failed", v.use)
 			}

@@ -121,3 +121,33 @@ func TestRelaunchRun(t *testing.T) {
 		})
 	}
 }
+
+// With several VMs the per-VM errors are printed as they happen; the
+// daemon's text in them must not reach the terminal raw.
+func TestSeveralVMsErrorsEscaped(t *testing.T) {
+	hostile := &client.APIError{Method: "POST", Path: "/vm/bad/pause", StatusCode: http.StatusConflict, Message: "no\x1b]0;pwned\x07\x1b[2J"}
+	var deleted []string
+	fake := deleteFake(&deleted)
+	fake.PauseVMFunc = func(ctx context.Context, vm string) error {
+		if vm == "vm-2" {
+			return hostile
+		}
+		return nil
+	}
+	fake.DeleteVMFunc = func(ctx context.Context, group, host string) (*client.SlicerDeleteResponse, error) {
+		if host == "vm-2" {
+			return nil, hostile
+		}
+		return &client.SlicerDeleteResponse{}, nil
+	}
+	for _, args := range [][]string{{"pause", "vm-1", "vm-2"}, {"delete", "vm-1", "vm-2", "--yes"}} {
+		f, s := cmdtest.NewFactory(fake, false)
+		err := cmdtest.Run(NewCmdVM(f), args...)
+		if err == nil {
+			t.Fatalf("%v: no error", args)
+		}
+		if !strings.Contains(s.ErrOut.String(), `no\x1b]0;pwned\x07\x1b[2J`) || strings.ContainsAny(s.ErrOut.String(), "\x1b\x07") {
+			t.Errorf("%v: stderr = %q, want the daemon text escaped", args, s.ErrOut)
+		}
+	}
+}
