@@ -162,6 +162,9 @@ func (c *SlicerClient) Exec(ctx context.Context, nodeName string, execReq Slicer
 				send(ctx, ch, SlicerExecWriteResult{Error: decodeErr.Error(), ExitCode: -1})
 				return false
 			}
+			if f.Type == "exit" {
+				stop() // as in ExecWithReader
+			}
 			switch {
 			case f.Error != "":
 				f.Error = "failed to execute command: " + f.Error
@@ -206,6 +209,11 @@ func (c *SlicerClient) ExecWithReader(ctx context.Context, nodeName string, exec
 			if decodeErr != nil {
 				send(ctx, ch, SlicerExecWriteResult{Error: decodeErr.Error(), ExitCode: -1})
 				return false
+			}
+			if f.Type == "exit" {
+				// The command is gone: end the request body (stdin) so the
+				// daemon can finish the response at once.
+				stop()
 			}
 			if !send(ctx, ch, f) {
 				return false

@@ -396,3 +396,39 @@ func TestFrameByteHelpers(t *testing.T) {
 	expect(t, "MiB", client.MiB(2), int64(2<<20))
 	expect(t, "GiB", client.GiB(1), int64(1<<30))
 }
+
+// Once the exit frame is in, the client ends its stdin (the request body)
+// even when the reader it was given never ends, so the daemon can finish
+// the response at once.
+func TestExecWithReaderEndsStdinAtExit(t *testing.T) {
+	bodyEnded := make(chan bool, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).EnableFullDuplex()
+		w.WriteHeader(200)
+		fmt.Fprintln(w, `{"type":"exit","exit_code":0}`)
+		w.(http.Flusher).Flush()
+		done := make(chan struct{})
+		go func() { _, _ = io.Copy(io.Discard, r.Body); close(done) }()
+		select {
+		case <-done:
+			bodyEnded <- true
+		case <-time.After(10 * time.Second):
+			bodyEnded <- false
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+			<-done
+		}
+	}))
+	defer srv.Close()
+	c := client.NewSlicerClient(srv.URL, "", "", srv.Client())
+	stdin, stdinW := io.Pipe() // never ends
+	defer stdinW.Close()
+	ch, err := c.ExecWithReader(ctx(), "vm-1", client.SlicerExecRequest{Command: "true", Stdin: true}, stdin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range ch {
+	}
+	if !<-bodyEnded {
+		t.Fatal("the request body (stdin) was still open after the exit frame")
+	}
+}

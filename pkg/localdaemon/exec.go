@@ -222,6 +222,10 @@ func (f *frameWriter) writeLine(line []byte) error {
 	return f.err
 }
 
+// stdinProbeInterval is how long a write into a process's stdin may block
+// before execStream checks that the client is still connected.
+const stdinProbeInterval = time.Second
+
 func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p execParams) error {
 	rc := http.NewResponseController(w)
 	if p.stdin {
@@ -251,13 +255,65 @@ func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p e
 	_ = fw.write(client.SlicerExecWriteResult{Type: "started", Pid: proc.Pid, StartedAt: now, Timestamp: now})
 
 	var stdinDone chan struct{}
+	// stdinBlocked is when a write into the process's stdin began (unix
+	// nanoseconds), 0 when none is in progress.
+	var stdinBlocked atomic.Int64
+	probeStop, probeDone := make(chan struct{}), make(chan struct{})
 	if p.stdin {
 		stdinDone = make(chan struct{})
 		go func() {
 			defer close(stdinDone)
-			_, _ = io.Copy(proc.Stdin, r.Body)
+			buf := make([]byte, 32<<10)
+			for {
+				n, rerr := r.Body.Read(buf)
+				if n > 0 {
+					stdinBlocked.Store(time.Now().UnixNano())
+					_, werr := proc.Stdin.Write(buf[:n])
+					stdinBlocked.Store(0)
+					if werr != nil {
+						break
+					}
+				}
+				if rerr != nil {
+					break
+				}
+			}
 			_ = proc.Stdin.Close()
 		}()
+		// While the process does not read its stdin, nothing reads the
+		// request body either, so the server cannot see the client go away
+		// (Ctrl-C on `yes | slicer exec vm -- sleep 1000`). Probe the
+		// connection then with an empty stdout frame, which clients write
+		// as nothing, and stop the process when the write fails.
+		go func() {
+			defer close(probeDone)
+			t := time.NewTicker(stdinProbeInterval)
+			defer t.Stop()
+			for {
+				select {
+				case <-probeStop:
+					return
+				case <-t.C:
+				}
+				since := stdinBlocked.Load()
+				if since == 0 || time.Since(time.Unix(0, since)) < stdinProbeInterval {
+					continue
+				}
+				now := time.Now().UTC()
+				var err error
+				if p.stdio == "base64" {
+					err = fw.writeLine(appendBase64Frame(nil, "stdout", nil, now))
+				} else {
+					err = fw.write(client.SlicerExecWriteResult{Type: "stdout", Timestamp: now})
+				}
+				if err != nil {
+					_ = proc.Signal(syscall.SIGKILL)
+					return
+				}
+			}
+		}()
+	} else {
+		close(probeDone)
 	}
 	var wg sync.WaitGroup
 	var progress atomic.Int64
@@ -296,6 +352,8 @@ func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p e
 	defer stop()
 	st, werr := proc.Wait()
 	drainAfterExit(proc, &wg, &progress)
+	close(probeStop)
+	<-probeDone
 	end := time.Now().UTC()
 	exit := client.SlicerExecWriteResult{Type: "exit", Pid: proc.Pid, ExitCode: exitCodeOf(st), Signal: signalName(st), EndedAt: end, Timestamp: end}
 	if werr != nil {
@@ -306,16 +364,28 @@ func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p e
 	}
 	_ = fw.write(exit)
 	if stdinDone != nil {
+		// The client ends its request body when its stdin ends or when it
+		// has the exit frame. Give it time to do so: cutting the body read
+		// at once closes the connection while the client may still be
+		// writing the body's last chunk, and it then sees "broken pipe"
+		// instead of the response (an empty stdin on a loaded machine).
+		grace := time.NewTimer(stdinGrace)
+		defer grace.Stop()
 		select {
 		case <-stdinDone:
-		default:
-			// Unblock a body read still waiting for the client.
+		case <-grace.C:
+			// Unblock a body read still waiting for a client that keeps
+			// its stdin open.
 			_ = rc.SetReadDeadline(time.Now())
 			<-stdinDone
 		}
 	}
 	return nil
 }
+
+// stdinGrace is how long an exec whose process has exited waits for the
+// client to end its stdin before it cuts the request body off.
+const stdinGrace = 5 * time.Second
 
 func execBuffered(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p execParams) error {
 	ctx, cancel := context.WithCancel(r.Context())

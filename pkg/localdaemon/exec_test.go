@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -219,5 +220,51 @@ func TestRemoteCmd(t *testing.T) {
 	out, err = cmd.Output()
 	if err != nil || string(out) != "piped" {
 		t.Fatalf("stdin: %q %v", out, err)
+	}
+}
+
+// A client whose request body (stdin) ends a little after the process
+// exited (an empty stdin on a loaded machine) must still be able to finish
+// its request: the daemon may not close the connection under it, which the
+// client sees as "broken pipe" instead of the response.
+func TestExecStdinEndsAfterExit(t *testing.T) {
+	d, c := setup(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	conn, err := net.Dial("unix", d.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Minute))
+	if _, err := io.WriteString(conn, "POST /vm/"+vm+"/exec?cmd=true&stdin=true&stdio=base64&uid=0&gid=0 HTTP/1.1\r\nHost: unix\r\nTransfer-Encoding: chunked\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %s", resp.Status)
+	}
+	frames := bufio.NewReader(resp.Body)
+	for {
+		line, err := frames.ReadBytes('\n')
+		if err != nil {
+			t.Fatalf("no exit frame: %v", err)
+		}
+		var f client.SlicerExecWriteResult
+		if json.Unmarshal(line, &f) == nil && f.Type == "exit" {
+			break
+		}
+	}
+	// A slow client ends its (empty) stdin only now.
+	time.Sleep(300 * time.Millisecond)
+	if _, err := io.WriteString(conn, "0\r\n\r\n"); err != nil {
+		t.Fatalf("end of the request body: %v (the daemon closed the connection under the client)", err)
+	}
+	if _, err := io.ReadAll(frames); err != nil {
+		t.Fatalf("rest of the response: %v", err)
 	}
 }
