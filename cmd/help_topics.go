@@ -48,7 +48,9 @@ The bearer token, first match wins:
   2. --token-file FILE
   3. SLICER_TOKEN
   4. SLICER_TOKEN_FILE
-  5. the context's token or token-file
+  5. the context's token or token-file, only when the URL in use is the
+     context's own (a --url or SLICER_URL naming another daemon never
+     receives it, nor the context's insecure setting)
   6. /var/lib/slicer/auth/token when readable, for a daemon on this machine
 
 Token files are trimmed of surrounding whitespace; ~/ is expanded; a file

@@ -52,11 +52,18 @@ contexts:
 		wantWarn  string
 		wantErr   string
 	}{
-		{name: "flag url beats env and context", in: Inputs{URL: "http://flag:1", URLSource: "--url"},
+		// The context's token belongs to the context's daemon: a URL given
+		// for another daemon never receives it (it would leak, even over
+		// plain http).
+		{name: "flag url beats env and context, without the context's token", in: Inputs{URL: "http://flag:1", URLSource: "--url"},
 			env: map[string]string{"SLICER_URL": "http://env:1"}, wantURL: "http://flag:1", wantSrc: "--url",
-			wantToken: "tok-ctx", wantTSrc: "context lab"},
-		{name: "env url when no flag", in: Inputs{URL: "http://env:2", URLSource: "SLICER_URL"},
-			wantURL: "http://env:2", wantSrc: "SLICER_URL", wantToken: "tok-ctx", wantTSrc: "context lab"},
+			wantWarn: `not sending the token of context "lab" to http://flag:1`},
+		{name: "env url when no flag, without the context's token", in: Inputs{URL: "http://env:2", URLSource: "SLICER_URL"},
+			wantURL: "http://env:2", wantSrc: "SLICER_URL", wantWarn: `not sending the token of context "lab"`},
+		{name: "url equal to the context's keeps its token", in: Inputs{URL: "https://lab.example.com:8080/", URLSource: "--url"},
+			wantURL: "https://lab.example.com:8080", wantSrc: "--url", wantToken: "tok-ctx", wantTSrc: "context lab"},
+		{name: "other url with its own token file", in: Inputs{URL: "http://env:2", URLSource: "SLICER_URL", TokenFile: tokA, TokenFileSource: "SLICER_TOKEN_FILE"},
+			wantURL: "http://env:2", wantSrc: "SLICER_URL", wantToken: "tok-a", wantTSrc: "SLICER_TOKEN_FILE"},
 		{name: "current context", wantURL: "https://lab.example.com:8080", wantSrc: "context lab", wantToken: "tok-ctx", wantTSrc: "context lab"},
 		{name: "named context", in: Inputs{Context: "other", ContextSource: "--context"}, wantURL: "/run/other.sock", wantSrc: "context other"},
 		{name: "unknown context", in: Inputs{Context: "nope", ContextSource: "SLICER_CONTEXT"}, wantErr: `context "nope" (from SLICER_CONTEXT) not found`},
@@ -199,5 +206,31 @@ func TestFileRoundTrip(t *testing.T) {
 	writeFile(t, path, "bogus: 1\n", 0o600)
 	if _, err := Load(path); err == nil {
 		t.Errorf("unknown field accepted")
+	}
+}
+
+// A context's insecure setting (TLS verification off) applies only to its
+// own daemon, not to a URL given for another one.
+func TestResolveContextInsecureOnlyForItsURL(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "config.yaml"), `current-context: lab
+contexts:
+  - name: lab
+    url: https://lab.example.com:8443
+    insecure: true
+`, 0o600)
+	for _, tt := range []struct {
+		url  string
+		want bool
+	}{{"", true}, {"https://lab.example.com:8443", true}, {"https://other.example.com", false}} {
+		in := Inputs{URL: tt.url, URLSource: "--url", ConfigPath: cfg, Getenv: envMap(map[string]string{"HOME": dir}),
+			DefaultTokenFile: filepath.Join(dir, "none"), Probe: func(string) bool { return false }}
+		conn, err := Resolve(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if conn.Insecure != tt.want {
+			t.Errorf("url %q: insecure = %v, want %v", tt.url, conn.Insecure, tt.want)
+		}
 	}
 }

@@ -107,9 +107,6 @@ func Resolve(in Inputs) (*Connection, error) {
 		}
 		ctxt = c
 		conn.Context = name
-		if c.Insecure {
-			conn.Insecure = true
-		}
 	}
 
 	// Base URL.
@@ -140,6 +137,14 @@ func Resolve(in Inputs) (*Connection, error) {
 		conn.URL = stripped
 	}
 
+	// The context's credentials and TLS setting belong to its daemon: they
+	// go only to the context's own URL, never to one given by --url or
+	// SLICER_URL for another daemon.
+	ctxOwnsURL := ctxt != nil && (ctxt.URL == "" || canonicalURL(ctxt.URL) == conn.URL)
+	if ctxOwnsURL && ctxt.Insecure {
+		conn.Insecure = true
+	}
+
 	// Token.
 	readFile := func(path, source string) error {
 		tok, warn, err := ReadTokenFile(path, getenv)
@@ -163,6 +168,10 @@ func Resolve(in Inputs) (*Connection, error) {
 		if err := readFile(in.TokenFile, in.TokenFileSource); err != nil {
 			return nil, err
 		}
+	case ctxt != nil && !ctxOwnsURL && (ctxt.Token != "" || ctxt.TokenFile != ""):
+		conn.Warnings = append(conn.Warnings, fmt.Sprintf(
+			"not sending the token of context %q to %s: it is for %s; give this daemon's token with --token-file or SLICER_TOKEN_FILE",
+			ctxt.Name, conn.URL, ctxt.URL))
 	case ctxt != nil && ctxt.Token != "":
 		conn.Token, conn.TokenSource = ctxt.Token, "context "+ctxt.Name
 	case ctxt != nil && ctxt.TokenFile != "":
@@ -186,6 +195,13 @@ func Resolve(in Inputs) (*Connection, error) {
 
 	conn.UserAgent = strings.TrimSpace(getenv("SLICER_USER_AGENT"))
 	return conn, nil
+}
+
+// canonicalURL is u as Resolve ends up using it (normalized, a pasted API
+// path dropped), for comparing a context's URL with the one in use.
+func canonicalURL(u string) string {
+	stripped, _ := stripAPIPath(normalizeURL(u))
+	return stripped
 }
 
 // normalizeURL trims whitespace and a trailing slash of TCP URLs. The client
