@@ -60,7 +60,37 @@ func run(out string) error {
 	if err := doc.GenManTree(root, header, manDir); err != nil {
 		return fmt.Errorf("man pages: %w", err)
 	}
+	if err := genHelpTopics(root, header, mdDir, manDir); err != nil {
+		return err
+	}
 	return stripDates(manDir)
+}
+
+// genHelpTopics writes the `slicer help <topic>` pages (exit-codes,
+// environment, formatting), which the tree generators skip because they
+// are not runnable commands.
+func genHelpTopics(root *cobra.Command, header *doc.GenManHeader, mdDir, manDir string) error {
+	for _, c := range root.Commands() {
+		if !c.IsAdditionalHelpTopicCommand() {
+			continue
+		}
+		// The text is laid out for a terminal (aligned columns): keep it
+		// verbatim in a code block rather than let markdown reflow it.
+		md := fmt.Sprintf("## slicer help %s\n\n%s\n\n```\n%s\n```\n\n### SEE ALSO\n\n* [slicer](slicer.md)\t - %s\n",
+			c.Name(), c.Short, strings.TrimRight(c.Long, "\n"), root.Short)
+		if err := os.WriteFile(filepath.Join(mdDir, "slicer_"+c.Name()+".md"), []byte(md), 0o644); err != nil {
+			return err
+		}
+		var man bytes.Buffer
+		h := *header
+		if err := doc.GenMan(c, &h, &man); err != nil {
+			return fmt.Errorf("man page for help topic %s: %w", c.Name(), err)
+		}
+		if err := os.WriteFile(filepath.Join(manDir, "slicer-"+c.Name()+".1"), man.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func disableAutoGen(c *cobra.Command) {
