@@ -69,8 +69,18 @@ func (d *Daemon) handleForward(w http.ResponseWriter, r *http.Request) error {
 	var once sync.Once
 	done := make(chan struct{})
 	stop := func() { once.Do(func() { close(done) }) }
-	go func() { _, _ = io.Copy(upstream, ws); stop() }()
-	go func() { _, _ = io.Copy(ws, upstream); stop() }()
+	// 256 KiB buffers rather than io.Copy's 32 KiB: the wrappers hide
+	// TCPConn.WriteTo/ReadFrom, which would copy 32 KiB at a time, so each
+	// WebSocket message carries up to 256 KiB and the client writes its
+	// local socket in as large pieces (bench/: forward throughput).
+	go func() {
+		_, _ = io.CopyBuffer(struct{ io.Writer }{upstream}, struct{ io.Reader }{ws}, make([]byte, 256<<10))
+		stop()
+	}()
+	go func() {
+		_, _ = io.CopyBuffer(struct{ io.Writer }{ws}, struct{ io.Reader }{upstream}, make([]byte, 256<<10))
+		stop()
+	}()
 	select {
 	case <-done:
 	case <-ctx.Done():
