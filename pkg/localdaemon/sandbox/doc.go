@@ -10,7 +10,7 @@
 // /root, /tmp, the mount points) on the host through an os.Root, then runs
 //
 //	bwrap --bind ROOT / --ro-bind /usr /usr (+ /bin,/lib,... as on the host)
-//	      --proc /proc --dev /dev --hostname NAME
+//	      --proc /proc --ro-bind /proc/sys /proc/sys --dev /dev --hostname NAME
 //	      --unshare-ipc --unshare-pid --unshare-net --unshare-uts --unshare-cgroup-try
 //	      --new-session --die-with-parent
 //	      --ro-bind SECRETS /run/slicer/secrets

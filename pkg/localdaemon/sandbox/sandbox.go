@@ -223,6 +223,13 @@ func bwrapArgs(cfg Config, exe string) []string {
 	}
 	a = append(a,
 		"--proc", "/proc",
+		// bwrap means to cover /proc/sys read-only but skips it: its
+		// access(W_OK) probe gets EACCES from the sysctl root directory
+		// even for root. Root in the VM is uid 0 on the host, and sysctl
+		// writes are checked against the file mode, not capabilities, so
+		// without this VM root could set host-wide sysctls such as
+		// kernel.core_pattern or kernel.modprobe (a host escape).
+		"--ro-bind", "/proc/sys", "/proc/sys",
 		"--dev", "/dev",
 		// Not --unshare-all: as root that would also try a user namespace,
 		// mapping only uid 0 (see doc.go for the unprivileged case).

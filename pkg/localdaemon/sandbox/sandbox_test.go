@@ -332,6 +332,10 @@ func TestNoPrivileges(t *testing.T) {
 		"mount -t tmpfs none /mnt",
 		"mount -o remount,rw /usr",
 		"echo 1 > /proc/sys/kernel/sysrq",
+		// Sysctls that exist on every kernel, written back with their own
+		// value so a failing run does not change the host.
+		"v=$(cat /proc/sys/vm/swappiness) && echo $v > /proc/sys/vm/swappiness",
+		"v=$(cat /proc/sys/kernel/core_pattern) && echo \"$v\" > /proc/sys/kernel/core_pattern",
 		"hostname evil",
 		"chown 1000 /usr/bin/true",
 		"echo x > /run/slicer/agent",
