@@ -1,9 +1,10 @@
 package vm
 
 import (
-	"os"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/slicer-cli/slicer/pkg/client"
 )
@@ -11,7 +12,7 @@ import (
 func TestMain(m *testing.M) {
 	// Tables print local time; pin the zone so golden files are stable.
 	time.Local = time.UTC
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 var created = time.Date(2026, 2, 27, 16, 30, 53, 0, time.UTC)

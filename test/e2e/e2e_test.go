@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"go.uber.org/goleak"
 
 	"github.com/slicer-cli/slicer/pkg/localdaemon/localdaemontest"
 )
@@ -74,7 +75,16 @@ func run(m *testing.M) int {
 		}
 	}
 	binDir = dir
-	return m.Run()
+	code := m.Run()
+	if code == 0 {
+		// The daemons run in this process: none of their goroutines may
+		// outlive the tests.
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	return code
 }
 
 func TestScripts(t *testing.T) {
