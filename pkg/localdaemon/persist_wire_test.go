@@ -155,7 +155,7 @@ func TestWireShapes(t *testing.T) {
 		{"POST", "/vm/" + vm + "/exec?cmd=true&background=true", "", 201, "application/json", []string{"exec_id", "pid", "started_at", "ring_bytes"}},
 		{"GET", "/secrets", "", 200, "application/json", nil},
 		{"POST", "/secrets", `{"name":"w","data":"dg=="}`, 201, "", nil},
-		{"GET", "/secrets", "", 200, "application/json", []string{"name", "size", "permissions", "modified_at", "mod_time"}},
+		{"GET", "/secrets", "", 200, "application/json", []string{"name", "size", "permissions", "uid", "gid", "modified_at", "mod_time"}},
 		{"PATCH", "/secrets/w", `{"data":""}`, 200, "", nil},
 		{"DELETE", "/secrets/w", "", 200, "", nil},
 		{"POST", "/hostgroup/vm/nodes?wait=soon", "{}", 400, "application/json", []string{"error"}},

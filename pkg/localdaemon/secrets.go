@@ -83,9 +83,12 @@ func (s *secretStore) get(name string) (secretMeta, []byte, bool) {
 }
 
 // secretResponse is what GET /secrets returns: the SDK reads modified_at,
-// openapi.yaml names it mod_time; both are sent.
+// openapi.yaml names it mod_time; both are sent. openapi.yaml requires uid
+// and gid, which the SDK's struct omits when 0, so they are always sent here.
 type secretResponse struct {
 	client.Secret
+	UID     uint32    `json:"uid"`
+	GID     uint32    `json:"gid"`
 	ModTime time.Time `json:"mod_time"`
 }
 
@@ -97,6 +100,8 @@ func (d *Daemon) handleListSecrets(w http.ResponseWriter, r *http.Request) error
 		t := m.ModifiedAt
 		out = append(out, secretResponse{
 			Secret:  client.Secret{Name: m.Name, Size: m.Size, Permissions: m.Permissions, UID: m.UID, GID: m.GID, ModifiedAt: &t},
+			UID:     m.UID,
+			GID:     m.GID,
 			ModTime: t,
 		})
 	}
