@@ -14,7 +14,7 @@ import (
 // nodeStat is NodeStatResponse: the Node fields plus snapshot and error.
 type nodeStat struct {
 	client.SlicerNode
-	Snapshot *client.SlicerSnapshot `json:"snapshot"`
+	Snapshot *client.SlicerSnapshot `json:"snapshot,omitempty"` // absent, not null, when stopped
 	Error    string                 `json:"error"`
 }
 
