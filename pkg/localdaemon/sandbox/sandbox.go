@@ -44,7 +44,10 @@ type Sandbox struct {
 	cmd     *exec.Cmd
 	control *conn
 	initPid int // host pid of the sandbox's pid 1
-	started time.Time
+	// initStart is initPid's start time (/proc stat field 22), to tell it
+	// from a later process that reuses the pid.
+	initStart uint64
+	started   time.Time
 
 	done    chan struct{} // closed when bwrap has exited
 	waitErr error         // bwrap's exit, valid after done
@@ -188,6 +191,9 @@ func Start(ctx context.Context, cfg Config) (*Sandbox, error) {
 		return fail(fmt.Errorf("start sandbox: %w", ctx.Err()))
 	}
 	infoR.Close()
+	if p, err := readProc(s.initPid); err == nil {
+		s.initStart = p.startTicks
+	}
 
 	s.control, err = newConn(hostEnd)
 	if err != nil {
@@ -326,8 +332,14 @@ func (s *Sandbox) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("stop sandbox %s: %w", s.cfg.Hostname, ctx.Err())
 	}
-	// bwrap is gone; its init took the pid namespace with it. Wait for the
-	// last tasks to be reaped before removing the cgroup.
+	// bwrap is gone, but the sandbox's pid 1 may still be taking the pid
+	// namespace down: the kernel kills the rest when it dies, and it is a
+	// zombie (or gone) only once they have all exited. Wait for that, so
+	// nothing the VM ran outlives Stop (the caller may delete the root).
+	if err := s.waitInitGone(ctx); err != nil {
+		return fmt.Errorf("stop sandbox %s: %w", s.cfg.Hostname, err)
+	}
+	// Wait for the last tasks to be reaped before removing the cgroup.
 	if s.freezer != nil {
 		s.freezer.remove(ctx)
 	}
@@ -335,6 +347,24 @@ func (s *Sandbox) Stop(ctx context.Context) error {
 	s.paused = false
 	s.mu.Unlock()
 	return nil
+}
+
+// waitInitGone waits until the sandbox's pid 1 has exited.
+func (s *Sandbox) waitInitGone(ctx context.Context) error {
+	if s.initPid <= 0 || s.initStart == 0 {
+		return nil
+	}
+	for {
+		p, err := readProc(s.initPid)
+		if err != nil || p.startTicks != s.initStart || p.zombieOrDie {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 func (s *Sandbox) alive() error {
