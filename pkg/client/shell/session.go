@@ -284,8 +284,9 @@ func (s *Session) heartbeatLoop() {
 }
 
 // closeHandshakeTimeout bounds the goodbye to an unresponsive daemon, so
-// that leaving a hung session (ssh's "~." in the CLI) is quick.
-const closeHandshakeTimeout = time.Second
+// that leaving a hung session (ssh's "~." in the CLI) is quick. A variable
+// only so that tests can shorten it.
+var closeHandshakeTimeout = time.Second
 
 // closeGracefully closes with 1000 "session ended", waiting about d for
 // the peer's close frame before abort is called. abort cancels the context

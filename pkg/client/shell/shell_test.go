@@ -456,6 +456,12 @@ func (d *fakeDaemon) enter() bool {
 }
 
 func TestCloseOnHungDaemonIsQuick(t *testing.T) {
+	// Close is bounded by closeHandshakeTimeout twice (Shutdown write, close
+	// handshake); the library's own timeout would be 5 s. A short bound
+	// here leaves a wide margin for a loaded machine. (Set before the
+	// session's goroutines exist; they are gone once Close returns.)
+	defer func(d time.Duration) { closeHandshakeTimeout = d }(closeHandshakeTimeout)
+	closeHandshakeTimeout = 100 * time.Millisecond
 	d := newFakeDaemon(t)
 	s, err := Dial(context.Background(), client.NewSlicerClient(d.srv.URL, "", "", nil), "vm-1", Options{})
 	if err != nil {
@@ -465,8 +471,6 @@ func TestCloseOnHungDaemonIsQuick(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
 	s.Close()
-	// Bounded by closeHandshakeTimeout twice (Shutdown write, close
-	// handshake); the library's own timeout would be 5 s.
 	if el := time.Since(start); el > 4*time.Second {
 		t.Errorf("Close took %v", el)
 	}
