@@ -72,7 +72,7 @@ func (d *Daemon) handleCpGet(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}
-	f, err := root.Open(rel)
+	f, err := openNoBlock(root, rel)
 	if err != nil {
 		return fsError("copy from", abs, err)
 	}

@@ -57,7 +57,7 @@ func (d *Daemon) handleReadDir(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer done()
-	f, err := root.Open(rel)
+	f, err := openNoBlock(root, rel)
 	if err != nil {
 		return fsError("readdir", abs, err)
 	}

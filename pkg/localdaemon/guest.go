@@ -47,6 +47,14 @@ type guestUser struct {
 	home     string
 }
 
+// openNoBlock opens rel in a VM root for reading. A VM process may have
+// put a FIFO there, on which a plain open waits for a writer forever (a hung
+// request and a leaked descriptor); O_NONBLOCK returns at once, and callers
+// check the type on the open descriptor.
+func openNoBlock(root *os.Root, rel string) (*os.File, error) {
+	return root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}
+
 // lookupUID finds uid in the VM's /etc/passwd (read through the VM root).
 func lookupUID(root *os.Root, uid uint32) guestUser {
 	u := guestUser{uid: uid, gid: uid, name: strconv.FormatUint(uint64(uid), 10), home: "/"}
@@ -59,11 +67,14 @@ func lookupUID(root *os.Root, uid uint32) guestUser {
 	if root == nil {
 		return u
 	}
-	f, err := root.Open("etc/passwd")
+	f, err := openNoBlock(root, "etc/passwd")
 	if err != nil {
 		return u
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return u
+	}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Split(sc.Text(), ":")

@@ -1,10 +1,13 @@
 package localdaemon_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/slicer-cli/slicer/pkg/client"
 )
@@ -32,5 +35,28 @@ func TestStatsOfStoppedVMHasNoNullSnapshot(t *testing.T) {
 		if err := json.Unmarshal(objs[0]["error"], &msg); err != nil || msg == "" {
 			t.Errorf("GET %s: want an error text for a stopped VM: %s", path, raw)
 		}
+	}
+}
+
+// TestFIFOsDoNotHang: a VM process can put a FIFO anywhere in its root, even
+// at /etc/passwd, with a writer holding it open. Reads of it through cp and
+// fs are refused at once, and exec (which looks users up in /etc/passwd)
+// keeps working, instead of the daemon waiting for data forever.
+func TestFIFOsDoNotHang(t *testing.T) {
+	_, c := setup(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	shAs(t, c, vm, 0, "mkfifo /tmp/ff && chmod 666 /tmp/ff && rm /etc/passwd && mkfifo /etc/passwd && "+
+		"(sleep 600 > /tmp/ff &) && (sleep 600 > /etc/passwd &) && echo ok")
+	ctx, cancel := context.WithTimeout(ctxT(t), 20*time.Second)
+	defer cancel()
+	if _, _, err := c.ReadFile(ctx, vm, "/tmp/ff"); err == nil || ctx.Err() != nil {
+		t.Errorf("ReadFile of a FIFO: %v (context: %v)", err, ctx.Err())
+	}
+	if _, err := c.ReadDir(ctx, vm, "/tmp/ff"); err == nil || ctx.Err() != nil {
+		t.Errorf("ReadDir of a FIFO: %v (context: %v)", err, ctx.Err())
+	}
+	res, err := c.ExecBuffered(ctx, vm, client.SlicerExecRequest{Command: "id", Args: []string{"-u"}, UID: 1000, GID: 1000})
+	if err != nil || ctx.Err() != nil || strings.TrimSpace(res.Stdout) != "1000" {
+		t.Errorf("exec with a FIFO at /etc/passwd: %+v %v (context: %v)", res, err, ctx.Err())
 	}
 }

@@ -244,12 +244,27 @@ type user struct {
 	groups            []int
 }
 
+// openRegular opens a regular file for reading. A process in the VM may have
+// replaced it with a FIFO, on which a plain open or read would wait forever
+// and hang every exec; that counts as a missing file.
+func openRegular(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	return f, nil
+}
+
 func lookupUser(uid uint32) user {
 	u := user{home: "/", shell: "/bin/sh"}
 	if uid == 0 {
 		u = user{name: "root", home: "/root", shell: "/bin/sh"}
 	}
-	if f, err := os.Open("/etc/passwd"); err == nil {
+	if f, err := openRegular("/etc/passwd"); err == nil {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
 			p := strings.Split(sc.Text(), ":")
@@ -263,7 +278,7 @@ func lookupUser(uid uint32) user {
 	if u.name == "" {
 		return u
 	}
-	if f, err := os.Open("/etc/group"); err == nil {
+	if f, err := openRegular("/etc/group"); err == nil {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
 			p := strings.Split(sc.Text(), ":")
