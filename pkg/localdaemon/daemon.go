@@ -296,9 +296,9 @@ func (d *Daemon) withCommon(h http.Handler, requireToken bool) http.Handler {
 }
 
 func (d *Daemon) authorized(r *http.Request) bool {
-	auth := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok {
+	// The scheme name is case-insensitive (RFC 9110 §11.1).
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false
 	}
 	tok = strings.TrimSpace(tok)

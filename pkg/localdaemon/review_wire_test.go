@@ -60,3 +60,34 @@ func TestFIFOsDoNotHang(t *testing.T) {
 		t.Errorf("exec with a FIFO at /etc/passwd: %+v %v (context: %v)", res, err, ctx.Err())
 	}
 }
+
+// TestBearerSchemeCaseInsensitive: on TCP the token is accepted whatever the
+// case of the scheme name (RFC 9110 §11.1); a wrong or missing token is not.
+func TestBearerSchemeCaseInsensitive(t *testing.T) {
+	d, _ := setup(t)
+	for _, tc := range []struct {
+		auth string
+		want int
+	}{
+		{"Bearer " + d.Token, 200},
+		{"bearer " + d.Token, 200},
+		{"BEARER " + d.Token, 200},
+		{"Basic " + d.Token, 401},
+		{"bearer x" + d.Token, 401},
+		{"bearer", 401},
+		{"", 401},
+	} {
+		req, _ := http.NewRequest("GET", d.TCPURL+"/nodes", nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("Authorization %q: status %d, want %d", strings.Replace(tc.auth, d.Token, "<token>", 1), resp.StatusCode, tc.want)
+		}
+	}
+}
