@@ -89,6 +89,19 @@ func (p *ptySession) stty() string {
 	return strings.TrimSpace(string(out))
 }
 
+// waitRaw waits until the terminal's settings differ from before (slicer
+// put it in raw mode).
+func (p *ptySession) waitRaw(before string) {
+	p.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for p.stty() == before {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("the terminal was not put in raw mode; output:\n%q", p.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // expect waits until s appears in the output after the last match.
 func (p *ptySession) expect(s string) {
 	p.t.Helper()
@@ -185,8 +198,11 @@ func TestShellPTY(t *testing.T) {
 	// until the VM reports it.
 	p.eventually("stty size\r", "50 200")
 	// Ctrl-C goes to the VM: it stops sleep there, the session lives on.
-	p.send("sleep 100\r")
-	time.Sleep(300 * time.Millisecond)
+	// Interrupt once bash runs the list (a fixed pause raced a loaded
+	// machine): Ctrl-C then kills sleep, or, if it comes before sleep
+	// starts, makes bash drop the rest of the list.
+	p.send("echo slee''ping; sleep 100\r")
+	p.expect("sleeping")
 	p.send("\x03")
 	p.send("echo after-interrupt\r")
 	p.expect("after-interrupt")
@@ -269,7 +285,9 @@ func TestExecTTYPTY(t *testing.T) {
 	// Interactive: what is typed reaches the command and is echoed; Ctrl-D ends it.
 	p = startPTY(t, bin, env, "exec", "-t", "box", "--", "cat")
 	before = p.start(p.stty())
-	time.Sleep(500 * time.Millisecond)
+	// Type once slicer has the terminal in raw mode, not after a fixed
+	// pause: before that the local line discipline would echo and edit.
+	p.waitRaw(before)
 	p.send("typed-line\r")
 	p.expect("typed-line")
 	p.send("\x04")
