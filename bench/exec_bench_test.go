@@ -42,14 +42,43 @@ func ndjsonStream(b *testing.B, total, chunk int, line bool) []byte {
 
 // BenchmarkExecStream measures the client side of exec output: reading the
 // NDJSON stream from a stub daemon, JSON and base64 decoding, delivery of
-// the frames. SetBytes is the decoded output, so MB/s compares with the
-// exec case of bench/run.sh.
+// the frames, through the SDK's channel (ExecWithReader) and through ExecTo
+// (what `slicer exec` uses). SetBytes is the decoded output, so MB/s
+// compares with the exec case of bench/run.sh.
 func BenchmarkExecStream(b *testing.B) {
 	for _, tc := range []struct {
 		name  string
 		chunk int
 	}{{"chunk=32KiB", 32 << 10}, {"chunk=64B", 64}} {
-		b.Run(tc.name, func(b *testing.B) {
+		b.Run("api=ExecTo/"+tc.name, func(b *testing.B) {
+			const total = 16 << 20
+			body := ndjsonStream(b, total, tc.chunk, tc.chunk < 1024)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/x-ndjson")
+				_, _ = w.Write(body)
+			}))
+			defer srv.Close()
+			c := client.NewSlicerClient(srv.URL, "", "slicer-bench", srv.Client())
+			b.SetBytes(total)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				n := 0
+				err := c.ExecTo(context.Background(), "vm-1", client.SlicerExecRequest{Command: "true", Stdio: "base64"}, nil,
+					func(f *client.SlicerExecWriteResult, o client.ExecOutput) bool {
+						n += len(o.Data)
+						_, _ = io.Discard.Write(o.Data)
+						return true
+					})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n < total {
+					b.Fatalf("got %d bytes, want %d", n, total)
+				}
+			}
+		})
+		b.Run("api=ExecWithReader/"+tc.name, func(b *testing.B) {
 			const total = 16 << 20
 			body := ndjsonStream(b, total, tc.chunk, tc.chunk < 1024)
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
