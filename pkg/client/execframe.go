@@ -162,7 +162,7 @@ func parseFrameRaw(line []byte, f *SlicerExecWriteResult, sc *frameScratch) (Exe
 				if j < len(line) && (line[j] == '.' || line[j] == 'e' || line[j] == 'E') {
 					return ExecOutput{}, false
 				}
-				v, err := strconv.ParseInt(string(line[i:j]), 10, 64)
+				v, err := parseFrameInt(line[i:j])
 				if err != nil || (line[i] == '0' && j > i+1) || (line[i] == '-' && j > i+2 && line[i+1] == '0') {
 					return ExecOutput{}, false
 				}
@@ -224,6 +224,49 @@ func parseFrameRaw(line []byte, f *SlicerExecWriteResult, sc *frameScratch) (Exe
 	return ExecOutput{Data: data, Stdout: stdout, Stderr: stderr}, true
 }
 
+// parseFrameInt parses a JSON integer (an optional '-' then digits) without
+// the string conversion strconv needs, which allocated on every frame.
+func parseFrameInt(b []byte) (int64, error) {
+	d := b
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 18 { // 18 digits cannot overflow int64
+		return strconv.ParseInt(string(b), 10, 64)
+	}
+	var v int64
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return strconv.ParseInt(string(b), 10, 64)
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if len(d) != len(b) {
+		v = -v
+	}
+	return v, nil
+}
+
+// frameWord returns the values of type and encoding that every frame
+// repeats as constants, so they cost no allocation.
+func frameWord(b []byte) string {
+	switch string(b) {
+	case "stdout":
+		return "stdout"
+	case "stderr":
+		return "stderr"
+	case "started":
+		return "started"
+	case "exit":
+		return "exit"
+	case "base64":
+		return "base64"
+	case "text":
+		return "text"
+	}
+	return string(b)
+}
+
 func isOutputKey(k []byte) bool {
 	switch string(k) {
 	case "data", "stdout", "stderr":
@@ -261,9 +304,9 @@ func setFrameField(f *SlicerExecWriteResult, key string, kind byte, str []byte, 
 		}
 		switch key {
 		case "type":
-			f.Type = string(str)
+			f.Type = frameWord(str)
 		case "encoding":
-			f.Encoding = string(str)
+			f.Encoding = frameWord(str)
 		case "signal":
 			f.Signal = string(str)
 		case "error":

@@ -94,3 +94,20 @@ func TestReadFrameLine(t *testing.T) {
 		t.Fatalf("lines %q, want %q", got, want)
 	}
 }
+
+// The frames of a large output are parsed without allocating: the output is
+// decoded into reused buffers and the repeated words are constants.
+func TestParseFrameRawAllocs(t *testing.T) {
+	line := []byte(`{"timestamp":"2026-04-11T08:48:47.105Z","type":"stdout","encoding":"base64","data":"aGVsbG8K","exit_code":0,"pid":812}`)
+	var f SlicerExecWriteResult
+	var sc frameScratch
+	allocs := testing.AllocsPerRun(100, func() {
+		out, ok := parseFrameRaw(line, &f, &sc)
+		if !ok || string(out.Data) != "hello\n" || f.Type != "stdout" || f.Pid != 812 {
+			t.Fatalf("parseFrameRaw: %v %+v %q", ok, f, out.Data)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("parseFrameRaw allocates %v times per frame, want 0", allocs)
+	}
+}
