@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -237,7 +238,7 @@ func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p e
 	defer cancel()
 	proc, err := sb.Exec(ctx, p.spec())
 	if err != nil {
-		return errorf(http.StatusInternalServerError, "exec in VM: %v", err)
+		return execStartError(err)
 	}
 	defer proc.Close()
 	w.Header().Set("Content-Type", "application/x-ndjson")
@@ -393,7 +394,7 @@ func execBuffered(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p
 	start := time.Now().UTC()
 	proc, err := sb.Exec(ctx, p.spec())
 	if err != nil {
-		return errorf(http.StatusInternalServerError, "exec in VM: %v", err)
+		return execStartError(err)
 	}
 	defer proc.Close()
 	stop := context.AfterFunc(r.Context(), func() { _ = proc.Signal(syscall.SIGKILL) })
@@ -453,4 +454,13 @@ func drainAfterExit(proc *sandbox.Process, wg *sync.WaitGroup, progress *atomic.
 			return
 		}
 	}
+}
+
+// execStartError maps a failed start: 400 when the request was wrong for
+// this VM (sandbox.ErrBadSpec, e.g. a missing cwd), 500 otherwise.
+func execStartError(err error) error {
+	if errors.Is(err, sandbox.ErrBadSpec) {
+		return badRequest("exec in VM: %v", err)
+	}
+	return errorf(http.StatusInternalServerError, "exec in VM: %v", err)
 }

@@ -91,3 +91,18 @@ func TestBearerSchemeCaseInsensitive(t *testing.T) {
 		}
 	}
 }
+
+// TestExecMissingCwdIsBadRequest: a cwd that does not exist in the VM is bad
+// input (400 with a JSON error), in every exec mode.
+func TestExecMissingCwdIsBadRequest(t *testing.T) {
+	d, c := setup(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	for _, q := range []string{"", "&buffered=true", "&background=true"} {
+		req, _ := http.NewRequest("POST", "http://unix/vm/"+vm+"/exec?cmd=pwd&cwd=%2Fno%2Fsuch%2Fdir"+q, nil)
+		resp := doRaw(t, d, req)
+		var e map[string]string
+		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != 400 || !strings.Contains(e["error"], "/no/such/dir") {
+			t.Errorf("exec%s with a missing cwd: %d %v %v", q, resp.StatusCode, e, err)
+		}
+	}
+}

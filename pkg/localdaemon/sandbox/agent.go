@@ -396,7 +396,7 @@ func (a *agent) exec(op *conn, req *request) {
 		cwd = filepath.Join(u.home, cwd)
 	}
 	if fi, err := os.Stat(cwd); err != nil || !fi.IsDir() {
-		_ = op.send(message{Error: fmt.Sprintf("working directory %s does not exist in the VM", cwd)})
+		_ = op.send(message{Error: fmt.Sprintf("working directory %s does not exist in the VM", cwd), BadSpec: true})
 		op.Close()
 		return
 	}

@@ -63,6 +63,16 @@ type Process struct {
 // an error (ErrStopped for the latter). ctx bounds only the start (which
 // waits while the VM is paused): the process then runs until it exits, is
 // signalled, or is abandoned with Close, or the sandbox stops.
+// ErrBadSpec is wrapped by Exec errors that are about the ExecSpec itself
+// as the VM sees it (a working directory that does not exist), not about the
+// sandbox: the caller's input was wrong.
+var ErrBadSpec = errors.New("invalid exec request")
+
+type badSpecError string
+
+func (e badSpecError) Error() string        { return string(e) }
+func (e badSpecError) Is(target error) bool { return target == ErrBadSpec }
+
 func (s *Sandbox) Exec(ctx context.Context, spec ExecSpec) (*Process, error) {
 	argv := spec.Argv
 	if spec.Shell != "" {
@@ -89,6 +99,9 @@ func (s *Sandbox) Exec(ctx context.Context, spec ExecSpec) (*Process, error) {
 	if m.Error != "" {
 		closeFiles(files)
 		op.Close()
+		if m.BadSpec {
+			return nil, fmt.Errorf("exec: %w", badSpecError(m.Error))
+		}
 		return nil, fmt.Errorf("exec: %s", m.Error)
 	}
 	want := 2

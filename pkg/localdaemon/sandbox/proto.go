@@ -54,6 +54,7 @@ type request struct {
 type message struct {
 	// agent -> daemon
 	Error   string      `json:"error,omitempty"`
+	BadSpec bool        `json:"bad_spec,omitempty"` // Error is about the request (see ErrBadSpec)
 	OK      bool        `json:"ok,omitempty"`
 	Pid     int         `json:"pid,omitempty"`
 	Exit    *ExitStatus `json:"exit,omitempty"`
