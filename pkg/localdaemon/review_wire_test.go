@@ -1,10 +1,13 @@
 package localdaemon_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +107,57 @@ func TestExecMissingCwdIsBadRequest(t *testing.T) {
 		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != 400 || !strings.Contains(e["error"], "/no/such/dir") {
 			t.Errorf("exec%s with a missing cwd: %d %v %v", q, resp.StatusCode, e, err)
 		}
+	}
+}
+
+// TestSymlinkSwapRace: a process in the VM keeps flipping ~/sw between a
+// directory and symlinks to a host directory (absolute, and relative
+// climbing out of the root) while fs and cp calls go through ~/sw. The host
+// directory must be left exactly as it was (THREATS A13, daemon side).
+func TestSymlinkSwapRace(t *testing.T) {
+	_, c := setup(t)
+	ctx := ctxT(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	victim := filepath.Join(t.TempDir(), "victim")
+	must(t, os.MkdirAll(victim, 0o755))
+	must(t, os.WriteFile(filepath.Join(victim, "hello"), []byte("host-only"), 0o644))
+	up := strings.Repeat("../", 30) + strings.TrimPrefix(victim, "/")
+	flip := "cd ~ && while :; do rm -rf sw; mkdir sw; echo in-vm > sw/hello; rm -rf sw; ln -s " + victim + " sw; rm -f sw; ln -s " + up + " sw; rm -f sw; done"
+	bg, err := c.ExecBackground(ctx, vm, client.ExecBackgroundRequest{Command: flip, Shell: "/bin/sh", UID: 1000, GID: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _, _ = c.ExecKill(ctx, vm, bg.ExecID, client.KillOptions{Signal: "KILL"}) }()
+	base := "/home/ubuntu/sw"
+	wrote := 0
+	for i := 0; i < 150; i++ {
+		if c.WriteFile(ctx, vm, base+"/planted", []byte("x"), 1000, 1000, "0644") == nil {
+			wrote++ // landed while sw was the VM's own directory
+		}
+		_ = c.Mkdir(ctx, vm, client.SlicerFSMkdirRequest{Path: base + "/newdir", Recursive: true, Mode: "0777"})
+		_ = c.CpToVMFromReader(ctx, vm, tarOf(t, map[string]string{"tarred": "x"}), base, 1000, 1000, "0644", "tar")
+		_ = c.Remove(ctx, vm, base+"/hello", true)
+		if b, _, err := c.ReadFile(ctx, vm, base+"/hello"); err == nil && strings.Contains(string(b), "host-only") {
+			t.Fatalf("ReadFile read the host file through the swapped link (round %d)", i)
+		}
+		var buf bytes.Buffer
+		_ = c.CpFromVMToWriter(ctx, vm, base, &buf, "tar")
+		if bytes.Contains(buf.Bytes(), []byte("host-only")) {
+			t.Fatalf("tar download read the host file through the swapped link (round %d)", i)
+		}
+	}
+	t.Logf("%d of 150 writes landed inside the VM", wrote)
+	if wrote == 0 {
+		t.Error("no write ever found ~/sw as a directory: the race was not exercised")
+	}
+	ents, err := os.ReadDir(victim)
+	if err != nil || len(ents) != 1 || ents[0].Name() != "hello" {
+		t.Fatalf("host directory changed: %v %v", ents, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(victim, "hello")); string(b) != "host-only" {
+		t.Fatalf("host file changed: %q", b)
+	}
+	if fi, _ := os.Stat(victim); fi.Mode().Perm() != 0o755 {
+		t.Fatalf("host directory mode changed: %v", fi.Mode())
 	}
 }
