@@ -132,7 +132,7 @@ func TestWireShapes(t *testing.T) {
 		{"GET", "/healthz", "", 200, "text/plain", nil},
 		{"HEAD", "/healthz", "", 200, "", nil},
 		{"GET", "/info", "", 200, "application/json", []string{"version", "platform", "arch"}},
-		{"GET", "/hostgroup", "", 200, "application/json", []string{"name", "ram_bytes", "cpus", "arch"}},
+		{"GET", "/hostgroup", "", 200, "application/json", []string{"name", "count", "ram_bytes", "cpus", "arch", "gpu_count"}},
 		{"GET", "/nodes", "", 200, "application/json", []string{"hostname", "hostgroup", "ip", "ram_bytes", "cpus", "created_at", "arch", "tags", "status"}},
 		{"GET", "/nodes?tag=a%3Db", "", 200, "application/json", []string{"hostname"}},
 		{"GET", "/hostgroup/vm/nodes?tag_prefix=a%3D", "", 200, "application/json", []string{"hostname"}},

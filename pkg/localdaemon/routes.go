@@ -98,11 +98,21 @@ func (d *Daemon) handleInfo(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// hostGroupResponse is SlicerHostGroup with count and gpu_count always sent,
+// zeros included, as the real daemon does (PROTOCOL.md §4.1); the SDK's
+// omitempty would drop them.
+type hostGroupResponse struct {
+	client.SlicerHostGroup
+	Count    int `json:"count"`
+	GPUCount int `json:"gpu_count"`
+}
+
 func (d *Daemon) handleHostGroups(w http.ResponseWriter, r *http.Request) error {
-	out := make([]client.SlicerHostGroup, 0, len(d.groups))
+	out := make([]hostGroupResponse, 0, len(d.groups))
 	for _, g := range d.groups {
-		out = append(out, client.SlicerHostGroup{
-			Name: g.Name, Count: g.Count, RamBytes: g.RAMBytes, CPUs: g.CPUs, Arch: hostArch(),
+		out = append(out, hostGroupResponse{
+			SlicerHostGroup: client.SlicerHostGroup{Name: g.Name, RamBytes: g.RAMBytes, CPUs: g.CPUs, Arch: hostArch()},
+			Count:           g.Count,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
