@@ -161,3 +161,25 @@ func TestSymlinkSwapRace(t *testing.T) {
 		t.Fatalf("host directory mode changed: %v", fi.Mode())
 	}
 }
+
+// TestNodeShapeWithoutTags: a node without tags that is not persistent still
+// carries "tags": [] and "persistent": false, as in PROTOCOL.md §4.3 (and
+// arrays are never null).
+func TestNodeShapeWithoutTags(t *testing.T) {
+	d, c := setup(t)
+	newVM(t, c, client.SlicerCreateNodeRequest{})
+	for _, path := range []string{"/nodes", "/hostgroup/vm/nodes", "/nodes/stats"} {
+		req, _ := http.NewRequest("GET", "http://unix"+path, nil)
+		raw, _ := io.ReadAll(doRaw(t, d, req).Body)
+		var objs []map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &objs); err != nil || len(objs) != 1 {
+			t.Fatalf("GET %s: %v %s", path, err, raw)
+		}
+		if got := string(objs[0]["tags"]); got != "[]" {
+			t.Errorf("GET %s: tags = %q, want []", path, got)
+		}
+		if got := string(objs[0]["persistent"]); got != "false" {
+			t.Errorf("GET %s: persistent = %q, want false", path, got)
+		}
+	}
+}

@@ -139,19 +139,36 @@ func tagFilter(r *http.Request) (func([]string) bool, error) {
 	}, nil
 }
 
-func (d *Daemon) listNodes(r *http.Request, group string) ([]client.SlicerNode, error) {
+// nodeJSON is a Node as the real daemon sends it (PROTOCOL.md §4.3): tags
+// always an array and persistent always present, where the SDK's struct
+// would leave out an empty list and false.
+type nodeJSON struct {
+	client.SlicerNode
+	Tags       []string `json:"tags"`
+	Persistent bool     `json:"persistent"`
+}
+
+func toNodeJSON(n client.SlicerNode) nodeJSON {
+	tags := n.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return nodeJSON{SlicerNode: n, Tags: tags, Persistent: n.Persistent}
+}
+
+func (d *Daemon) listNodes(r *http.Request, group string) ([]nodeJSON, error) {
 	match, err := tagFilter(r)
 	if err != nil {
 		return nil, err
 	}
-	out := []client.SlicerNode{}
+	out := []nodeJSON{}
 	for _, vm := range d.sortedVMs() {
 		n := vm.node()
 		if group != "" && n.HostGroup != group {
 			continue
 		}
 		if match(n.Tags) {
-			out = append(out, n)
+			out = append(out, toNodeJSON(n))
 		}
 	}
 	return out, nil

@@ -13,7 +13,7 @@ import (
 
 // nodeStat is NodeStatResponse: the Node fields plus snapshot and error.
 type nodeStat struct {
-	client.SlicerNode
+	nodeJSON
 	Snapshot *client.SlicerSnapshot `json:"snapshot,omitempty"` // absent, not null, when stopped
 	Error    string                 `json:"error"`
 }
@@ -22,7 +22,7 @@ type nodeStat struct {
 // figures are those of the filesystem holding the VM's root.
 func (vm *VM) stat() nodeStat {
 	n := vm.node()
-	out := nodeStat{SlicerNode: n}
+	out := nodeStat{nodeJSON: toNodeJSON(n)}
 	vm.mu.Lock()
 	sb, cpus, ram := vm.sb, vm.rec.CPUs, vm.rec.RAMBytes
 	state := vm.rec.State
