@@ -49,7 +49,7 @@ func (d *Daemon) handleCpGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tg, err := vm.resolve(root, abs, rel)
+	tg, err := vm.resolveFollow(root, abs, rel)
 	if err != nil {
 		return err
 	}

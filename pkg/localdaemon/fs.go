@@ -28,6 +28,12 @@ func fsInfo(name string, fi fs.FileInfo) client.SlicerFSInfo {
 
 // fsTarget resolves the VM and path of an fs request; call done when finished.
 func (d *Daemon) fsTarget(r *http.Request, p string, write bool) (root *os.Root, abs, rel string, done func(), err error) {
+	return d.fsTargetLinks(r, p, write, false)
+}
+
+// fsTargetLinks is fsTarget; with followFinal a final symlink is followed
+// as inside the VM.
+func (d *Daemon) fsTargetLinks(r *http.Request, p string, write, followFinal bool) (root *os.Root, abs, rel string, done func(), err error) {
 	vm, err := d.vm(r.PathValue("hostname"))
 	if err != nil {
 		return nil, "", "", nil, err
@@ -40,7 +46,7 @@ func (d *Daemon) fsTarget(r *http.Request, p string, write bool) (root *os.Root,
 	if err != nil {
 		return nil, "", "", nil, err
 	}
-	tg, err := vm.resolve(vroot, abs, rel)
+	tg, err := vm.resolveLinks(vroot, abs, rel, followFinal)
 	if err != nil {
 		return nil, "", "", nil, err
 	}
@@ -52,7 +58,7 @@ func (d *Daemon) fsTarget(r *http.Request, p string, write bool) (root *os.Root,
 }
 
 func (d *Daemon) handleReadDir(w http.ResponseWriter, r *http.Request) error {
-	root, abs, rel, done, err := d.fsTarget(r, r.URL.Query().Get("path"), false)
+	root, abs, rel, done, err := d.fsTargetLinks(r, r.URL.Query().Get("path"), false, true)
 	if err != nil {
 		return err
 	}

@@ -183,3 +183,42 @@ func TestNodeShapeWithoutTags(t *testing.T) {
 		}
 	}
 }
+
+// TestSymlinksResolveAsInsideTheVM: fs and cp follow a symlink in a
+// directory component the way the VM does, so an absolute link to /etc, or
+// a relative one with more ".." than there are levels, reaches the VM's own
+// files, the ones exec cat reads, and never the host's.
+func TestSymlinksResolveAsInsideTheVM(t *testing.T) {
+	_, c := setup(t)
+	ctx := ctxT(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	sh(t, c, vm, "cd ~ && ln -s /etc etclink && ln -s ../../../../.. up && mkdir -p d && ln -s /home/ubuntu/d dlink && ln -s dlink hop && ln -s /etc/passwd pw")
+	want := sh(t, c, vm, "cat /etc/passwd") + "\n"
+	for _, p := range []string{"/home/ubuntu/etclink/passwd", "/home/ubuntu/up/etc/passwd", "/home/ubuntu/up/home/ubuntu/etclink/passwd"} {
+		b, _, err := c.ReadFile(ctx, vm, p)
+		if err != nil || string(b) != want {
+			t.Errorf("ReadFile %s: %q %v, want the VM's /etc/passwd", p, b, err)
+		}
+		if fi, err := c.Stat(ctx, vm, p); err != nil || fi.Size != int64(len(want)) {
+			t.Errorf("Stat %s: %+v %v", p, fi, err)
+		}
+	}
+	if ents, err := c.ReadDir(ctx, vm, "/home/ubuntu/etclink/"); err != nil || len(ents) == 0 {
+		t.Errorf("ReadDir through an absolute link: %v %v", ents, err)
+	}
+	// Writes through a chain of links (hop -> dlink -> /home/ubuntu/d) land
+	// where exec sees them.
+	must(t, c.WriteFile(ctx, vm, "/home/ubuntu/hop/f", []byte("via-links"), 1000, 1000, "0644"))
+	if got := sh(t, c, vm, "cat ~/d/f"); got != "via-links" {
+		t.Errorf("write through a link chain: %q", got)
+	}
+	must(t, c.CpToVMFromReader(ctx, vm, tarOf(t, map[string]string{"t": "tarred"}), "/home/ubuntu/hop/sub", 1000, 1000, "", "tar"))
+	if got := sh(t, c, vm, "cat ~/d/sub/t"); got != "tarred" {
+		t.Errorf("tar upload through a link chain: %q", got)
+	}
+	// The final component is not followed: removing a link removes the link.
+	must(t, c.Remove(ctx, vm, "/home/ubuntu/pw", false))
+	if got := sh(t, c, vm, "test -e /etc/passwd && ! test -e ~/pw && echo kept"); got != "kept" {
+		t.Errorf("Remove of a link: %q", got)
+	}
+}
