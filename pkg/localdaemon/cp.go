@@ -172,7 +172,7 @@ func (d *Daemon) handleCpPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tg, err := vm.resolve(root, abs, rel)
+	tg, err := vm.resolveFollow(root, abs, rel)
 	if err != nil {
 		return err
 	}

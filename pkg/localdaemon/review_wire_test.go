@@ -216,6 +216,18 @@ func TestSymlinksResolveAsInsideTheVM(t *testing.T) {
 	if got := sh(t, c, vm, "cat ~/d/sub/t"); got != "tarred" {
 		t.Errorf("tar upload through a link chain: %q", got)
 	}
+	// An upload to a link (binary onto a link to a file, tar into a link to
+	// a directory) writes where the link points inside the VM.
+	must(t, c.WriteFile(ctx, vm, "/home/ubuntu/d/target", []byte("old"), 1000, 1000, "0644"))
+	sh(t, c, vm, "ln -s /home/ubuntu/d/target ~/tlink")
+	must(t, c.WriteFile(ctx, vm, "/home/ubuntu/tlink", []byte("new"), 1000, 1000, "0644"))
+	if got := sh(t, c, vm, "cat ~/d/target; test -L ~/tlink && echo -link"); got != "new-link" {
+		t.Errorf("binary upload onto a link: %q", got)
+	}
+	must(t, c.CpToVMFromReader(ctx, vm, tarOf(t, map[string]string{"in-dir": "y"}), "/home/ubuntu/dlink", 1000, 1000, "", "tar"))
+	if got := sh(t, c, vm, "cat ~/d/in-dir"); got != "y" {
+		t.Errorf("tar upload into a link to a directory: %q", got)
+	}
 	// The final component is not followed: removing a link removes the link.
 	must(t, c.Remove(ctx, vm, "/home/ubuntu/pw", false))
 	if got := sh(t, c, vm, "test -e /etc/passwd && ! test -e ~/pw && echo kept"); got != "kept" {
