@@ -68,12 +68,19 @@ func writeText(w http.ResponseWriter, status int, s string) {
 	_, _ = io.WriteString(w, s)
 }
 
+// maxJSONBody caps JSON request bodies (a secret, userdata and the like).
+const maxJSONBody = 8 << 20
+
 // decodeJSON decodes a JSON request body into v, rejecting unknown trailing
 // data. An empty body is allowed when emptyOK.
 func decodeJSON(r *http.Request, v any, emptyOK bool) error {
-	body := io.LimitReader(r.Body, 8<<20)
+	body := http.MaxBytesReader(nil, r.Body, maxJSONBody)
 	dec := json.NewDecoder(body)
 	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", maxJSONBody)
+		}
 		if errors.Is(err, io.EOF) && emptyOK {
 			return nil
 		}

@@ -234,3 +234,17 @@ func TestSymlinksResolveAsInsideTheVM(t *testing.T) {
 		t.Errorf("Remove of a link: %q", got)
 	}
 }
+
+// TestOversizedJSONBody: a JSON body over the cap is refused with 413 and a
+// message saying so, not a puzzling "unexpected EOF".
+func TestOversizedJSONBody(t *testing.T) {
+	d, _ := setup(t)
+	body := `{"name":"big","data":"` + strings.Repeat("A", 9<<20) + `"}`
+	req, _ := http.NewRequest("POST", "http://unix/secrets", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp := doRaw(t, d, req)
+	var e map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(e["error"], "larger than") {
+		t.Fatalf("oversized body: %d %v %v", resp.StatusCode, e, err)
+	}
+}
