@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,12 +27,21 @@ type ForwardOptions struct {
 	VM    string
 	Specs []clientforward.Spec
 	Quiet bool
+
+	// HealthInterval is how often an idle forward checks that the daemon
+	// still answers (0: never).
+	HealthInterval time.Duration
 }
+
+// DefaultHealthInterval is how often `forward` checks that the daemon is
+// still there, so that a forward with no open connection also ends (exit
+// non-zero, listeners closed) when the daemon goes away.
+const DefaultHealthInterval = 5 * time.Second
 
 // NewCmdForward builds `forward`; the same constructor serves `slicer
 // forward` and `slicer vm forward`.
 func NewCmdForward(f *cmdutil.Factory, runF func(context.Context, *ForwardOptions) error) *cobra.Command {
-	opts := &ForwardOptions{}
+	opts := &ForwardOptions{HealthInterval: DefaultHealthInterval}
 	var flagSpecs []string
 	cmd := &cobra.Command{
 		Use:   "forward <vm> -L <spec> [-L <spec>]... | forward <vm> <spec>...",
@@ -102,9 +112,10 @@ func forwardRun(ctx context.Context, opts *ForwardOptions) error {
 	}
 	errOut := opts.IO.ErrOut
 	fw, err := clientforward.Start(ctx, clientforward.Options{
-		Client: c,
-		VM:     vm,
-		Specs:  opts.Specs,
+		Client:         c,
+		VM:             vm,
+		Specs:          opts.Specs,
+		HealthInterval: opts.HealthInterval,
 		OnError: func(sp clientforward.Spec, err error) {
 			if !opts.Quiet {
 				fmt.Fprintf(errOut, "forward %s: connection failed: %v\n", sp, err)

@@ -154,3 +154,56 @@ func TestForwardPrintsListenersAndStops(t *testing.T) {
 		t.Fatal("still listening after the stop")
 	}
 }
+
+// A forward with no open connection still notices that the daemon is gone:
+// it ends with an error (exit non-zero) and closes its listeners.
+func TestForwardEndsWhenDaemonGone(t *testing.T) {
+	var calls sync.Mutex
+	n := 0
+	fake := &clienttest.Fake{
+		ListVMsFunc: oneVM,
+		GetInfoFunc: func(context.Context) (*client.SlicerInfo, error) {
+			calls.Lock()
+			defer calls.Unlock()
+			n++
+			if n < 3 {
+				return &client.SlicerInfo{}, nil
+			}
+			return nil, &net.OpError{Op: "dial", Net: "unix", Err: errors.New("connect: connection refused")}
+		},
+	}
+	f, _, _ := newFactory(fake)
+	out := &lockedBuf{}
+	f.IOStreams.Out = out
+	var interval time.Duration
+	cmd := NewCmdForward(f, func(ctx context.Context, o *ForwardOptions) error {
+		interval = o.HealthInterval
+		o.HealthInterval = 20 * time.Millisecond
+		return forwardRun(ctx, o)
+	})
+	cmd.SetArgs([]string{"vm-1", "-L", "0:127.0.0.1:9000"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Execute() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("forward kept running after the daemon went away")
+	}
+	if err == nil || !strings.Contains(err.Error(), "stopped") {
+		t.Fatalf("err = %v", err)
+	}
+	if interval != DefaultHealthInterval || interval <= 0 {
+		t.Fatalf("default health interval %v", interval)
+	}
+	fields := strings.Fields(out.String())
+	if len(fields) < 2 {
+		t.Fatalf("no listener printed: %q", out.String())
+	}
+	if c, derr := net.Dial("tcp", fields[1]); derr == nil {
+		c.Close()
+		t.Fatal("still listening after the daemon went away")
+	}
+}
