@@ -9,10 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/slicer-cli/slicer/pkg/client"
+	"github.com/slicer-cli/slicer/pkg/localdaemon"
+	"github.com/slicer-cli/slicer/pkg/localdaemon/localdaemontest"
 )
 
 // TestStatsOfStoppedVMHasNoNullSnapshot: openapi.yaml types snapshot as an
@@ -246,5 +249,61 @@ func TestOversizedJSONBody(t *testing.T) {
 	var e map[string]string
 	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(e["error"], "larger than") {
 		t.Fatalf("oversized body: %d %v %v", resp.StatusCode, e, err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the daemon's logger and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestTokenNeverLogged: neither the daemon's token nor a wrong token a
+// client sent, nor query strings (exec commands, secrets in env), appear in
+// the daemon log or in error bodies (THREATS D1/D7, daemon side).
+func TestTokenNeverLogged(t *testing.T) {
+	var logs syncBuffer
+	d := localdaemontest.Start(t, func(o *localdaemon.Options) { o.Log = &logs })
+	wrong := "sl-CANARY-wrong-token-4711"
+	for _, tc := range []struct{ auth, path string }{
+		{"Bearer " + wrong, "/nodes"},
+		{"Bearer " + wrong, "/proxy/v1/clients"},
+		{"Bearer " + wrong, "/vm/x/shell"},
+		{"Bearer " + d.Token, "/vm/nope/exec?cmd=echo&env=CANARY_ENV%3Dsl-CANARY-env"},
+		{"Bearer " + d.Token, "/nodes"},
+	} {
+		req, _ := http.NewRequest("GET", d.TCPURL+tc.path, nil)
+		req.Header.Set("Authorization", tc.auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, secret := range []string{d.Token, wrong, "sl-CANARY"} {
+			if strings.Contains(string(body), secret) {
+				t.Errorf("%s: response body holds a secret: %s", tc.path, body)
+			}
+		}
+	}
+	for _, secret := range []string{d.Token, wrong, "sl-CANARY"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("daemon log holds a secret:\n%s", logs.String())
+		}
+	}
+	if !strings.Contains(logs.String(), "GET /nodes 401") {
+		t.Errorf("request log missing (the check above saw nothing):\n%s", logs.String())
 	}
 }
