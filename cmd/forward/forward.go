@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/spf13/cobra"
 
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
@@ -111,15 +113,25 @@ func forwardRun(ctx context.Context, opts *ForwardOptions) error {
 		return err
 	}
 	errOut := opts.IO.ErrOut
+	// Connection errors name the real listener (the chosen port for 0).
+	var mu sync.Mutex
+	real := map[clientforward.Spec]string{}
 	fw, err := clientforward.Start(ctx, clientforward.Options{
 		Client:         c,
 		VM:             vm,
 		Specs:          opts.Specs,
 		HealthInterval: opts.HealthInterval,
 		OnError: func(sp clientforward.Spec, err error) {
-			if !opts.Quiet {
-				fmt.Fprintf(errOut, "forward %s: connection failed: %v\n", sp, err)
+			if opts.Quiet {
+				return
 			}
+			mu.Lock()
+			local, ok := real[sp]
+			mu.Unlock()
+			if !ok {
+				local = sp.ListenAddress
+			}
+			fmt.Fprintf(errOut, "forward %s -> %s:%s: connection failed: %s\n", local, vm, strings.TrimPrefix(sp.Upstream, "unix:"), connError(err))
 		},
 	})
 	if err != nil {
@@ -128,6 +140,11 @@ func forwardRun(ctx context.Context, opts *ForwardOptions) error {
 		}
 		return err
 	}
+	mu.Lock()
+	for _, l := range fw.Listeners() {
+		real[l.Spec] = l.Addr.String()
+	}
+	mu.Unlock()
 	for _, l := range fw.Listeners() {
 		target := strings.TrimPrefix(l.Spec.Upstream, "unix:")
 		fmt.Fprintf(opts.IO.Out, "Forwarding %s -> %s:%s\n", l.Addr, vm, target)
@@ -142,4 +159,14 @@ func forwardRun(ctx context.Context, opts *ForwardOptions) error {
 		return fmt.Errorf("forwarding to VM %q stopped: %w", vm, werr)
 	}
 	return nil
+}
+
+// connError is the reason a forwarded connection failed: the daemon's own
+// words when it closed the tunnel with a reason, else the error.
+func connError(err error) string {
+	var ce websocket.CloseError
+	if errors.As(err, &ce) && ce.Reason != "" {
+		return ce.Reason
+	}
+	return err.Error()
 }
