@@ -238,3 +238,20 @@ func TestGuestError(t *testing.T) {
 		t.Fatal("other errors must pass unchanged")
 	}
 }
+
+func TestRmNotEmptyNamesFlag(t *testing.T) {
+	fake := &clienttest.Fake{
+		ListVMsFunc: oneVM,
+		RemoveFunc: func(_ context.Context, vm, p string, recursive bool) error {
+			return &client.APIError{Method: "DELETE", Path: "/vm/vm-1/fs/remove", StatusCode: 400, Message: "remove /tmp/a: directory not empty (use recursive=true)"}
+		},
+	}
+	f, _, _, _ := newFactory(fake)
+	err := exec(NewCmdRm(f, nil), "vm-1", "/tmp/a")
+	if err == nil || !strings.Contains(err.Error(), "slicer fs rm -r vm-1 /tmp/a") {
+		t.Fatalf("err = %v", err)
+	}
+	if !cmdutil.IsAPIStatus(err, 400) {
+		t.Fatalf("the API error is no longer wrapped: %v", err)
+	}
+}

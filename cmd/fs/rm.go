@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +59,12 @@ func rmRun(ctx context.Context, opts *RmOptions) error {
 		}
 	}
 	if err := c.Remove(ctx, vm, opts.Path, opts.Recursive); err != nil {
-		return fmt.Errorf("remove %s in VM %q: %w", opts.Path, vm, notFound(err, vm, opts.Path))
+		err = fmt.Errorf("remove %s in VM %q: %w", opts.Path, vm, notFound(err, vm, opts.Path))
+		if !opts.Recursive && cmdutil.IsAPIStatus(err, 400) && strings.Contains(err.Error(), "not empty") {
+			// The daemon's hint names the API's recursive=true.
+			err = fmt.Errorf("%w\nThe directory is not empty: use `slicer fs rm -r %s %s` to remove it and everything in it", err, opts.VM, opts.Path)
+		}
+		return err
 	}
 	return nil
 }
