@@ -3,6 +3,7 @@ package cp
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -492,6 +493,19 @@ func TestStdinTarDotPrefix(t *testing.T) {
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)
 	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "tar stream on stdin") {
+		t.Fatalf("err = %v", err)
+	}
+	// A .tar.gz on stdin: say so.
+	got = nil
+	f, in, _, _ = newFactory(uploadFake(nil, &got))
+	gz := gzip.NewWriter(in)
+	_, _ = gz.Write([]byte("anything"))
+	_ = gz.Close()
+	cmd = NewCmdCp(f, nil)
+	cmd.SetArgs([]string{"-", "vm-1:/srv"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "gunzip") {
 		t.Fatalf("err = %v", err)
 	}
 }

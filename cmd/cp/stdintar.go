@@ -2,6 +2,7 @@ package cp
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -25,7 +26,11 @@ func relativeTar(ctx context.Context, r io.Reader) io.ReadCloser {
 }
 
 func rewriteTar(ctx context.Context, r io.Reader, w io.Writer) error {
-	tr := tar.NewReader(r)
+	br := bufio.NewReader(r)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		return errors.New("stdin is a gzip-compressed stream; slicer cp - takes an uncompressed tar stream (pipe it through gunzip, or drop tar's -z)")
+	}
+	tr := tar.NewReader(br)
 	tw := tar.NewWriter(w)
 	for {
 		if err := ctx.Err(); err != nil {
