@@ -484,7 +484,7 @@ func TestStdinTarDotPrefix(t *testing.T) {
 			break
 		}
 	}
-	// Not a tar stream: a clear error, nothing claimed as copied.
+	// Not a tar stream: a clear error before anything is sent.
 	got = nil
 	f, in, _, _ = newFactory(uploadFake(nil, &got))
 	in.WriteString(strings.Repeat("not a tar stream ", 64))
@@ -492,8 +492,17 @@ func TestStdinTarDotPrefix(t *testing.T) {
 	cmd.SetArgs([]string{"-", "vm-1:/srv"})
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)
-	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "tar stream on stdin") {
-		t.Fatalf("err = %v", err)
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "not a tar stream") || len(got) != 0 {
+		t.Fatalf("err = %v, uploads %d", err, len(got))
+	}
+	// Empty stdin: nothing is sent either.
+	f, _, _, _ = newFactory(uploadFake(nil, &got))
+	cmd = NewCmdCp(f, nil)
+	cmd.SetArgs([]string{"-", "vm-1:/srv"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "stdin is empty") || len(got) != 0 {
+		t.Fatalf("err = %v, uploads %d", err, len(got))
 	}
 	// A .tar.gz on stdin: say so.
 	got = nil
@@ -505,7 +514,7 @@ func TestStdinTarDotPrefix(t *testing.T) {
 	cmd.SetArgs([]string{"-", "vm-1:/srv"})
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)
-	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "gunzip") {
-		t.Fatalf("err = %v", err)
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "gunzip") || len(got) != 0 {
+		t.Fatalf("err = %v, uploads %d", err, len(got))
 	}
 }

@@ -3,6 +3,7 @@ package cp
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,12 +26,30 @@ func relativeTar(ctx context.Context, r io.Reader) io.ReadCloser {
 	return pr
 }
 
-func rewriteTar(ctx context.Context, r io.Reader, w io.Writer) error {
-	br := bufio.NewReader(r)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		return errors.New("stdin is a gzip-compressed stream; slicer cp - takes an uncompressed tar stream (pipe it through gunzip, or drop tar's -z)")
+// checkTarHead looks at the start of the stream before anything is sent, so
+// that input that is not a tar stream creates nothing in the VM. It returns
+// the reader to use in place of r.
+func checkTarHead(r io.Reader) (io.Reader, error) {
+	const look = 64 << 10
+	br := bufio.NewReaderSize(r, look)
+	head, err := br.Peek(look)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("read stdin: %w", err)
 	}
-	tr := tar.NewReader(br)
+	switch {
+	case len(head) == 0:
+		return nil, errors.New("stdin is empty: slicer cp - takes a tar stream, e.g. tar -C dir -cf - . | slicer cp - vm-1:/path")
+	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
+		return nil, errors.New("stdin is a gzip-compressed stream; slicer cp - takes an uncompressed tar stream (pipe it through gunzip, or drop tar's -z)")
+	}
+	if _, err := tar.NewReader(bytes.NewReader(head)).Next(); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("stdin is not a tar stream (%v); slicer cp - takes an uncompressed tar stream", err)
+	}
+	return br, nil
+}
+
+func rewriteTar(ctx context.Context, r io.Reader, w io.Writer) error {
+	tr := tar.NewReader(r)
 	tw := tar.NewWriter(w)
 	for {
 		if err := ctx.Err(); err != nil {

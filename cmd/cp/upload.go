@@ -32,8 +32,13 @@ func upload(ctx context.Context, c client.Interface, vm string, opts *CpOptions)
 	dst := opts.Dst.Path
 	if opts.Src.Stdio {
 		p := opts.IO.NewProgress("upload", -1)
-		in := relativeTar(ctx, p.Reader(opts.IO.In))
-		err := c.CpToVMFromReader(ctx, vm, in, dst, uid, gid, "", ModeTar)
+		head, err := checkTarHead(p.Reader(opts.IO.In))
+		if err != nil {
+			p.Abort()
+			return err
+		}
+		in := relativeTar(ctx, head)
+		err = c.CpToVMFromReader(ctx, vm, in, dst, uid, gid, "", ModeTar)
 		_ = in.Close()
 		return finish(ctx, p, err, fmt.Sprintf("copy the tar stream on stdin to %s:%s", vm, dst))
 	}
