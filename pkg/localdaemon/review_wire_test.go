@@ -307,3 +307,26 @@ func TestTokenNeverLogged(t *testing.T) {
 		t.Errorf("request log missing (the check above saw nothing):\n%s", logs.String())
 	}
 }
+
+// TestWatchThroughLinks: a watch on a path through symlinks watches what the
+// VM sees there, and reports events under the path as asked.
+func TestWatchThroughLinks(t *testing.T) {
+	_, c := setup(t)
+	ctx := ctxT(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+	sh(t, c, vm, "mkdir -p ~/wd && ln -s /home/ubuntu/wd ~/wlink && ln -s ../../../.. ~/up")
+	for _, p := range []string{"/home/ubuntu/wlink", "/home/ubuntu/up/home/ubuntu/wd"} {
+		ch, errc := c.WatchFS(ctx, vm, client.SlicerFSWatchRequest{Paths: []string{p}, Timeout: "10s", MaxEvents: 1, Events: []string{"create"}})
+		if ch == nil {
+			t.Fatalf("watch %s: %v", p, <-errc)
+		}
+		sh(t, c, vm, "sleep 0.3; echo hi > ~/wd/f-$(date +%N)")
+		var got []client.SlicerFSWatchEvent
+		for ev := range ch {
+			got = append(got, ev)
+		}
+		if err := <-errc; err != nil || len(got) != 1 || !strings.HasPrefix(got[0].Path, p+"/f-") {
+			t.Errorf("watch %s: %+v %v", p, got, err)
+		}
+	}
+}

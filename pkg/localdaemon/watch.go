@@ -246,15 +246,16 @@ func (d *Daemon) handleWatch(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		tg, err := vm.resolve(root, abs, rel)
+		// Followed to the end, as inotify inside the VM follows a link.
+		tg, err := vm.resolveFollow(root, abs, rel)
 		if err != nil {
 			return err
 		}
 		tg.close()
-		if tg.readOnly || tg.rel != rel {
+		if tg.readOnly || tg.root != root {
 			return badRequest("cannot watch %s: it is a read-only directory the VM shares with the host", abs)
 		}
-		if err := wt.add(abs, rel); err != nil {
+		if err := wt.add(abs, tg.rel); err != nil {
 			return fsError("watch", abs, err)
 		}
 	}
@@ -352,6 +353,7 @@ func (d *Daemon) handleWatch(w http.ResponseWriter, r *http.Request) error {
 				ev := client.SlicerFSWatchEvent{Type: typ, Path: p, Timestamp: time.Now().UTC().Format(time.RFC3339Nano), IsDir: re.mask&unix.IN_ISDIR != 0}
 				if typ == "create" || typ == "write" || typ == "chmod" {
 					if _, rel, err := guestPath(p, home); err == nil {
+						rel = inVMPath(root, rel, false)
 						if fi, err := root.Lstat(rel); err == nil {
 							ev.Size = fi.Size()
 							if o.recursive && typ == "create" && fi.IsDir() {
