@@ -42,7 +42,10 @@ func checkTarHead(r io.Reader) (io.Reader, error) {
 	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
 		return nil, errors.New("stdin is a gzip-compressed stream; slicer cp - takes an uncompressed tar stream (pipe it through gunzip, or drop tar's -z)")
 	}
-	if _, err := tar.NewReader(bytes.NewReader(head)).Next(); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+	// A first header longer than what was read (long names) may end past
+	// head; a stream that ended within head must parse.
+	whole := len(head) < look
+	if _, err := tar.NewReader(bytes.NewReader(head)).Next(); err != nil && !errors.Is(err, io.EOF) && (whole || !errors.Is(err, io.ErrUnexpectedEOF)) {
 		return nil, fmt.Errorf("stdin is not a tar stream (%v); slicer cp - takes an uncompressed tar stream", err)
 	}
 	return br, nil
