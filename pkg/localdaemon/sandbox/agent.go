@@ -592,7 +592,12 @@ func (a *agent) failedStart(op *conn, req *request, code int, why string) {
 			send = append(send, iw)
 		}
 	}
-	_, _ = io.WriteString(msgW, "slicer: "+why+"\n")
+	nl := "\n"
+	if req.PTY {
+		// A terminal in raw mode (slicer shell) does not turn \n into \r\n.
+		nl = "\r\n"
+	}
+	_, _ = io.WriteString(msgW, "slicer: "+why+nl)
 	msgW.Close()
 	err := op.send(message{Started: true}, send...)
 	closeFiles(send)

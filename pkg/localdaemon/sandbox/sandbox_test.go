@@ -360,6 +360,11 @@ func TestNoPrivileges(t *testing.T) {
 
 func TestPTY(t *testing.T) {
 	s := startVM(t, "pty")
+	// A shell that does not exist: the message is a terminal line, ending
+	// in \r\n (the local terminal is raw), and the status is 127.
+	if r := run(t, s, ExecSpec{Shell: "/bin/no-such-shell", PTY: true, Rows: 24, Cols: 80}); !strings.HasSuffix(r.stdout, "No such file or directory\r\n") || r.status.Code != 127 {
+		t.Errorf("missing shell on a pty: %q %+v", r.stdout, r.status)
+	}
 	r := run(t, s, ExecSpec{Shell: "/bin/sh", Script: "stty size; tty; echo $TERM", PTY: true, Rows: 30, Cols: 100, UID: 1000, GID: 1000})
 	lines := strings.Split(strings.ReplaceAll(r.stdout, "\r", ""), "\n")
 	if len(lines) < 3 || lines[0] != "30 100" || !strings.HasPrefix(lines[1], "/dev/pts/") || lines[2] != "xterm-256color" {
