@@ -73,6 +73,9 @@ process's exit status.`,
 			opts.VM, opts.Words = args[0], args[1:]
 			opts.UIDSet = cmd.Flags().Changed("uid")
 			opts.GIDSet = cmd.Flags().Changed("gid")
+			if err := cmdutil.CheckCwd(opts.Cwd); err != nil {
+				return err
+			}
 			if opts.Cmd != "" {
 				if len(opts.Words) > 0 {
 					return cmdutil.FlagErrorf("--cmd cannot be combined with a positional command %q", opts.Words)

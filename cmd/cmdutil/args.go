@@ -82,3 +82,15 @@ func GroupRunE(cmd *cobra.Command, args []string) error {
 	}
 	return FlagErrorf("%s", msg)
 }
+
+// CheckCwd validates a --cwd value as the vendor CLI does: "~" and "~/path"
+// are fine (the VM resolves them against the user's home), a ".." element is
+// refused so a working directory cannot climb out of where it names.
+func CheckCwd(cwd string) error {
+	for _, el := range strings.Split(cwd, "/") {
+		if el == ".." {
+			return FlagErrorf("invalid --cwd %q: \"..\" is not allowed; give an absolute path or one under ~", cwd)
+		}
+	}
+	return nil
+}

@@ -225,3 +225,18 @@ func TestCompleteFlagTags(t *testing.T) {
 		t.Errorf("completion of w = %q", got)
 	}
 }
+
+func TestCheckCwd(t *testing.T) {
+	for _, ok := range []string{"", "/", "/tmp", "~", "~/src", "src/app", "/a..b/c", "..x"} {
+		if err := CheckCwd(ok); err != nil {
+			t.Errorf("CheckCwd(%q) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range []string{"..", "../etc", "~/../../etc", "/tmp/../etc", "a/.."} {
+		err := CheckCwd(bad)
+		var fe *FlagError
+		if err == nil || !errors.As(err, &fe) {
+			t.Errorf("CheckCwd(%q) = %v, want a usage error", bad, err)
+		}
+	}
+}

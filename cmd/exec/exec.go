@@ -116,6 +116,9 @@ status arrived.`,
 			}
 			opts.UIDSet = cmd.Flags().Changed("uid")
 			opts.GIDSet = cmd.Flags().Changed("gid")
+			if err := cmdutil.CheckCwd(opts.Cwd); err != nil {
+				return err
+			}
 			for _, e := range opts.Env {
 				if k, _, ok := strings.Cut(e, "="); !ok || k == "" {
 					return cmdutil.FlagErrorf("invalid --env %q: use KEY=VALUE", e)

@@ -74,6 +74,12 @@ func TestNewCmdExec(t *testing.T) {
 		{name: "no args", args: []string{}, wantErr: "missing VM"},
 		{name: "no command", args: []string{"vm-1"}, wantErr: "slicer shell vm-1"},
 		{name: "bad env", args: []string{"vm-1", "--env", "NOVALUE", "--", "ls"}, wantErr: "KEY=VALUE"},
+		{name: "cwd climbing out", args: []string{"vm-1", "--cwd", "~/../../etc", "--", "ls"}, wantErr: `".." is not allowed`},
+		{name: "cwd under home", args: []string{"vm-1", "--cwd", "~/src", "--", "ls"}, check: func(t *testing.T, o *ExecOptions) {
+			if o.Cwd != "~/src" {
+				t.Errorf("cwd %q", o.Cwd)
+			}
+		}},
 		{name: "vm argument with fan-out", args: []string{"--vm", "a", "b", "--", "ls"}, wantErr: "give no VM argument"},
 		{name: "tag and all", args: []string{"--tag", "a=b", "--all", "--", "ls"}, wantErr: "cannot be combined"},
 		{name: "tty fan-out", args: []string{"-t", "--all", "--", "ls"}, wantErr: "-t cannot"},

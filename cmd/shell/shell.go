@@ -58,6 +58,9 @@ lost. stdin and stdout must be a terminal: for scripts use slicer exec.`,
 			opts.VM = args[0]
 			opts.UIDSet = cmd.Flags().Changed("uid")
 			opts.GIDSet = cmd.Flags().Changed("gid")
+			if err := cmdutil.CheckCwd(opts.Cwd); err != nil {
+				return err
+			}
 			opts.IO = f.IOStreams
 			opts.Client = f.Client
 			if runF != nil {
