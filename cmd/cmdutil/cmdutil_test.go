@@ -240,3 +240,44 @@ func TestCheckCwd(t *testing.T) {
 		}
 	}
 }
+
+func TestCompleteResourceNames(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	fake := &clienttest.Fake{
+		GetHostGroupsFunc: func(context.Context) ([]client.SlicerHostGroup, error) {
+			return []client.SlicerHostGroup{{Name: "api"}, {Name: "build"}}, nil
+		},
+		ListSecretsFunc: func(context.Context) ([]client.Secret, error) {
+			return []client.Secret{{Name: "db-pass"}, {Name: "api-key"}}, nil
+		},
+		ListProxyClientsFunc: func(context.Context) ([]client.ProxyClient, error) {
+			return []client.ProxyClient{{Name: "ci"}, {Name: "dev"}}, nil
+		},
+		ListProxySecretsFunc: func(context.Context) ([]client.ProxySecret, error) {
+			return nil, errors.New("daemon down")
+		},
+	}
+	f := &Factory{IOStreams: ios, Client: func() (client.Interface, error) { return fake, nil }}
+	cmd := &cobra.Command{Use: "x"}
+	cmd.SetContext(context.Background())
+	for _, tc := range []struct {
+		name string
+		fn   completeFunc
+		args []string
+		in   string
+		want string
+	}{
+		{"host groups", CompleteHostGroups(f), nil, "", "api|build"},
+		{"host groups at 1", CompleteHostGroupsAt(f, 1), []string{"vm"}, "b", "build"},
+		{"host groups wrong position", CompleteHostGroupsAt(f, 1), nil, "", ""},
+		{"secrets", CompleteSecretNames(f), nil, "", "db-pass|api-key"},
+		{"secret flag", CompleteFlagSecrets(f), []string{"x", "y"}, "a", "api-key"},
+		{"proxy clients", CompleteProxyClients(f), nil, "d", "dev"},
+		{"proxy secrets error", CompleteProxySecrets(f), nil, "", ""},
+	} {
+		got, dir := tc.fn(cmd, tc.args, tc.in)
+		if strings.Join(got, "|") != tc.want || dir != cobra.ShellCompDirectiveNoFileComp {
+			t.Errorf("%s: completion = %q, directive %v; want %q", tc.name, got, dir, tc.want)
+		}
+	}
+}

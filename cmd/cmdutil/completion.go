@@ -114,53 +114,28 @@ func vmTags(ctx context.Context, c client.Interface) ([]string, error) {
 	return out, nil
 }
 
-func hostGroupNames(ctx context.Context, c client.Interface) ([]string, error) {
-	groups, err := c.GetHostGroups(ctx)
-	if err != nil {
-		return nil, err
+// namesOf returns a fetch function that lists items with list and offers
+// each one's name.
+func namesOf[T any](list func(client.Interface, context.Context) ([]T, error), name func(T) string) func(context.Context, client.Interface) ([]string, error) {
+	return func(ctx context.Context, c client.Interface) ([]string, error) {
+		items, err := list(c, ctx)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, it := range items {
+			out = append(out, name(it))
+		}
+		return out, nil
 	}
-	var out []string
-	for _, g := range groups {
-		out = append(out, g.Name)
-	}
-	return out, nil
 }
 
-func secretNames(ctx context.Context, c client.Interface) ([]string, error) {
-	secrets, err := c.ListSecrets(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, s := range secrets {
-		out = append(out, s.Name)
-	}
-	return out, nil
-}
-
-func proxyClientNames(ctx context.Context, c client.Interface) ([]string, error) {
-	clients, err := c.ListProxyClients(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, pc := range clients {
-		out = append(out, pc.Name)
-	}
-	return out, nil
-}
-
-func proxySecretNames(ctx context.Context, c client.Interface) ([]string, error) {
-	secrets, err := c.ListProxySecrets(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, s := range secrets {
-		out = append(out, s.Name)
-	}
-	return out, nil
-}
+var (
+	hostGroupNames   = namesOf(client.Interface.GetHostGroups, func(g client.SlicerHostGroup) string { return g.Name })
+	secretNames      = namesOf(client.Interface.ListSecrets, func(s client.Secret) string { return s.Name })
+	proxyClientNames = namesOf(client.Interface.ListProxyClients, func(pc client.ProxyClient) string { return pc.Name })
+	proxySecretNames = namesOf(client.Interface.ListProxySecrets, func(s client.ProxySecret) string { return s.Name })
+)
 
 // CompleteVMNames completes the first positional argument with VM hostnames
 // and friendly names.
