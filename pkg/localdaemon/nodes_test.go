@@ -2,6 +2,7 @@ package localdaemon_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -370,6 +371,39 @@ func TestConcurrentCreates(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		if !seen["vm-"+string(rune('0'+i))] {
 			t.Fatalf("names %v, want vm-1..vm-%d", seen, n)
+		}
+	}
+}
+
+func TestPauseResumeAnswers(t *testing.T) {
+	d, c := setup(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{Persistent: true})
+	post := func(action string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", "http://unix/vm/"+vm+"/"+action, nil)
+		resp := doRaw(t, d, req)
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	// Each answer is the same whether the VM changed state or was already
+	// in the asked-for one.
+	for _, step := range []struct{ action, want string }{
+		{"resume", "VM resumed\n"},
+		{"pause", "VM paused\n"},
+		{"pause", "VM paused\n"},
+		{"resume", "VM resumed\n"},
+		{"resume", "VM resumed\n"},
+	} {
+		if code, body := post(step.action); code != 200 || body != step.want {
+			t.Fatalf("%s: %d %q, want 200 %q", step.action, code, body, step.want)
+		}
+	}
+	if err := c.Shutdown(ctxT(t), vm, &client.SlicerShutdownRequest{Action: "shutdown"}); err != nil {
+		t.Fatal(err)
+	}
+	for action, want := range map[string]string{"pause": "is not running", "resume": "is not paused"} {
+		if code, body := post(action); code != 409 || !strings.Contains(body, "VM "+vm+" "+want) {
+			t.Errorf("%s of a stopped VM: %d %q, want 409 %q", action, code, body, want)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/slicer-cli/slicer/pkg/client"
+	"github.com/slicer-cli/slicer/pkg/localdaemon/sandbox"
 )
 
 func (d *Daemon) routes() http.Handler {
@@ -421,31 +422,18 @@ func (d *Daemon) handleShutdown(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (d *Daemon) handlePause(w http.ResponseWriter, r *http.Request) error {
-	vm, err := d.vm(r.PathValue("hostname"))
-	if err != nil {
-		return err
-	}
-	vm.mu.Lock()
-	defer vm.mu.Unlock()
-	switch vm.rec.State {
-	case statePaused:
-		writeText(w, http.StatusOK, "VM paused\n")
-		return nil
-	case stateRunning:
-	default:
-		return errorf(http.StatusConflict, "VM %s is not running", vm.name)
-	}
-	if err := vm.sb.Pause(); err != nil {
-		return fmt.Errorf("pause VM %s: %w", vm.name, err)
-	}
-	vm.rec.State = statePaused
-	_ = vm.save()
-	vm.logf("slicer-local: VM paused")
-	writeText(w, http.StatusOK, "VM paused\n")
-	return nil
+	return d.transition(w, r, stateRunning, statePaused, "pause", (*sandbox.Sandbox).Pause)
 }
 
 func (d *Daemon) handleResume(w http.ResponseWriter, r *http.Request) error {
+	return d.transition(w, r, statePaused, stateRunning, "resume", (*sandbox.Sandbox).Resume)
+}
+
+// transition moves the VM of the request from state from to state to with
+// act on its sandbox (pause/resume). A VM already in state to is answered
+// as done ("VM <verb>d"); a VM in any other state is a conflict ("VM <name>
+// is not <from>"). verb names the action in errors, the answer and the log.
+func (d *Daemon) transition(w http.ResponseWriter, r *http.Request, from, to, verb string, act func(*sandbox.Sandbox) error) error {
 	vm, err := d.vm(r.PathValue("hostname"))
 	if err != nil {
 		return err
@@ -453,20 +441,20 @@ func (d *Daemon) handleResume(w http.ResponseWriter, r *http.Request) error {
 	vm.mu.Lock()
 	defer vm.mu.Unlock()
 	switch vm.rec.State {
-	case stateRunning:
-		writeText(w, http.StatusOK, "VM resumed\n")
+	case to:
+		writeText(w, http.StatusOK, "VM "+verb+"d\n")
 		return nil
-	case statePaused:
+	case from:
 	default:
-		return errorf(http.StatusConflict, "VM %s is not paused", vm.name)
+		return errorf(http.StatusConflict, "VM %s is not %s", vm.name, from)
 	}
-	if err := vm.sb.Resume(); err != nil {
-		return fmt.Errorf("resume VM %s: %w", vm.name, err)
+	if err := act(vm.sb); err != nil {
+		return fmt.Errorf("%s VM %s: %w", verb, vm.name, err)
 	}
-	vm.rec.State = stateRunning
+	vm.rec.State = to
 	_ = vm.save()
-	vm.logf("slicer-local: VM resumed")
-	writeText(w, http.StatusOK, "VM resumed\n")
+	vm.logf("slicer-local: VM %sd", verb)
+	writeText(w, http.StatusOK, "VM "+verb+"d\n")
 	return nil
 }
 
