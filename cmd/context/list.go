@@ -64,36 +64,22 @@ func listRun(opts *ListOptions) error {
 			Insecure: c.Insecure, Current: c.Name == file.CurrentContext,
 		})
 	}
-	return opts.Output.Print(opts.IO, output.Data{
-		Value: items,
-		Names: func() []string {
-			out := make([]string, len(items))
-			for i, it := range items {
-				out[i] = it.Name
+	return opts.Output.Print(opts.IO, output.List(items,
+		func(it ContextItem) string { return it.Name },
+		[]output.Column{{Header: "NAME"}, {Header: "CURRENT"}, {Header: "URL"}, {Header: "TOKEN"}},
+		func(it ContextItem) []string {
+			cur := ""
+			if it.Current {
+				cur = "*"
 			}
-			return out
-		},
-		Table: func(t *output.TableWriter) {
-			t.SetColumns(
-				output.Column{Header: "NAME"},
-				output.Column{Header: "CURRENT"},
-				output.Column{Header: "URL"},
-				output.Column{Header: "TOKEN"},
-			)
-			for _, it := range items {
-				cur := ""
-				if it.Current {
-					cur = "*"
-				}
-				tok := "-"
-				switch {
-				case it.TokenFile != "":
-					tok = it.TokenFile
-				case it.HasToken:
-					tok = "(in config)"
-				}
-				t.AddRow(it.Name, cur, it.URL, tok)
+			tok := "-"
+			switch {
+			case it.TokenFile != "":
+				tok = it.TokenFile
+			case it.HasToken:
+				tok = "(in config)"
 			}
+			return []string{it.Name, cur, it.URL, tok}
 		},
-	})
+	))
 }

@@ -52,23 +52,9 @@ func clientListRun(ctx context.Context, opts *ClientListOptions) error {
 	if err != nil {
 		return fmt.Errorf("list proxy clients: %w", err)
 	}
-	if clients == nil {
-		clients = []client.ProxyClient{}
-	}
-	return opts.Output.Print(opts.IO, output.Data{
-		Value: clients,
-		Names: func() []string {
-			out := make([]string, len(clients))
-			for i, pc := range clients {
-				out[i] = pc.Name
-			}
-			return out
-		},
-		Table: func(t *output.TableWriter) {
-			t.SetColumns(output.Column{Header: "NAME"}, output.Column{Header: "CREATED"})
-			for _, pc := range clients {
-				t.AddRow(pc.Name, formatTime(pc.CreatedAt))
-			}
-		},
-	})
+	return opts.Output.Print(opts.IO, output.List(clients,
+		func(pc client.ProxyClient) string { return pc.Name },
+		[]output.Column{{Header: "NAME"}, {Header: "CREATED"}},
+		func(pc client.ProxyClient) []string { return []string{pc.Name, formatTime(pc.CreatedAt)} },
+	))
 }

@@ -52,34 +52,22 @@ func secretListRun(ctx context.Context, opts *SecretListOptions) error {
 	if err != nil {
 		return fmt.Errorf("list proxy secrets: %w", err)
 	}
-	if secrets == nil {
-		secrets = []client.ProxySecret{}
-	}
-	return opts.Output.Print(opts.IO, output.Data{
-		Value: secrets,
-		Names: func() []string {
-			out := make([]string, len(secrets))
-			for i, s := range secrets {
-				out[i] = s.Name
-			}
-			return out
+	return opts.Output.Print(opts.IO, output.List(secrets,
+		func(s client.ProxySecret) string { return s.Name },
+		[]output.Column{
+			{Header: "NAME"},
+			{Header: "HOST"},
+			{Header: "TYPE"},
+			{Header: "CREATED"},
+			{Header: "UPDATED", Wide: true},
+			{Header: "REFRESHED", Wide: true},
 		},
-		Table: func(t *output.TableWriter) {
-			t.SetColumns(
-				output.Column{Header: "NAME"},
-				output.Column{Header: "HOST"},
-				output.Column{Header: "TYPE"},
-				output.Column{Header: "CREATED"},
-				output.Column{Header: "UPDATED", Wide: true},
-				output.Column{Header: "REFRESHED", Wide: true},
-			)
-			for _, s := range secrets {
-				typ := s.Type
-				if typ == "" {
-					typ = client.SecretTypeBearer
-				}
-				t.AddRow(s.Name, s.Host, typ, formatTime(s.CreatedAt), formatTime(s.UpdatedAt), formatTime(s.RefreshedAt))
+		func(s client.ProxySecret) []string {
+			typ := s.Type
+			if typ == "" {
+				typ = client.SecretTypeBearer
 			}
+			return []string{s.Name, s.Host, typ, formatTime(s.CreatedAt), formatTime(s.UpdatedAt), formatTime(s.RefreshedAt)}
 		},
-	})
+	))
 }

@@ -61,30 +61,18 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return fmt.Errorf("list secrets: %w", err)
 	}
-	if secrets == nil {
-		secrets = []client.Secret{}
-	}
-	return opts.Output.Print(opts.IO, output.Data{
-		Value: secrets,
-		Names: func() []string {
-			out := make([]string, len(secrets))
-			for i, s := range secrets {
-				out[i] = s.Name
-			}
-			return out
+	return opts.Output.Print(opts.IO, output.List(secrets,
+		func(s client.Secret) string { return s.Name },
+		[]output.Column{
+			{Header: "NAME"},
+			{Header: "SIZE", Wide: true},
+			{Header: "PERMISSIONS", Wide: true},
+			{Header: "UID", Wide: true},
+			{Header: "GID", Wide: true},
 		},
-		Table: func(t *output.TableWriter) {
-			t.SetColumns(
-				output.Column{Header: "NAME"},
-				output.Column{Header: "SIZE", Wide: true},
-				output.Column{Header: "PERMISSIONS", Wide: true},
-				output.Column{Header: "UID", Wide: true},
-				output.Column{Header: "GID", Wide: true},
-			)
-			for _, s := range secrets {
-				t.AddRow(s.Name, strconv.FormatInt(s.Size, 10), s.Permissions,
-					strconv.FormatUint(uint64(s.UID), 10), strconv.FormatUint(uint64(s.GID), 10))
-			}
+		func(s client.Secret) []string {
+			return []string{s.Name, strconv.FormatInt(s.Size, 10), s.Permissions,
+				strconv.FormatUint(uint64(s.UID), 10), strconv.FormatUint(uint64(s.GID), 10)}
 		},
-	})
+	))
 }

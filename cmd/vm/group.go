@@ -55,31 +55,19 @@ func groupRun(ctx context.Context, opts *GroupOptions) error {
 	if err != nil {
 		return fmt.Errorf("list host groups: %w", err)
 	}
-	if groups == nil {
-		groups = []client.SlicerHostGroup{}
-	}
-	return opts.Output.Print(opts.IO, output.Data{
-		Value: groups,
-		Names: func() []string {
-			out := make([]string, len(groups))
-			for i, g := range groups {
-				out[i] = g.Name
-			}
-			return out
+	return opts.Output.Print(opts.IO, output.List(groups,
+		func(g client.SlicerHostGroup) string { return g.Name },
+		[]output.Column{
+			{Header: "NAME"},
+			{Header: "COUNT"},
+			{Header: "CPUS"},
+			{Header: "RAM"},
+			{Header: "GPUS"},
+			{Header: "ARCH"},
 		},
-		Table: func(t *output.TableWriter) {
-			t.SetColumns(
-				output.Column{Header: "NAME"},
-				output.Column{Header: "COUNT"},
-				output.Column{Header: "CPUS"},
-				output.Column{Header: "RAM"},
-				output.Column{Header: "GPUS"},
-				output.Column{Header: "ARCH"},
-			)
-			for _, g := range groups {
-				t.AddRow(g.Name, strconv.Itoa(g.Count), strconv.Itoa(g.CPUs), formatRAM(g.RamBytes),
-					strconv.Itoa(g.GPUCount), orDash(g.Arch))
-			}
+		func(g client.SlicerHostGroup) []string {
+			return []string{g.Name, strconv.Itoa(g.Count), strconv.Itoa(g.CPUs), formatRAM(g.RamBytes),
+				strconv.Itoa(g.GPUCount), orDash(g.Arch)}
 		},
-	})
+	))
 }

@@ -137,44 +137,35 @@ func fetchNodes(ctx context.Context, c client.Interface, opts *ListOptions) ([]c
 }
 
 func printNodes(ios *iostreams.IOStreams, o *output.Options, nodes []client.SlicerNode) error {
-	return o.Print(ios, output.Data{
-		Value: nodes,
-		Names: func() []string {
-			out := make([]string, len(nodes))
-			for i, n := range nodes {
-				out[i] = n.Hostname
-			}
-			return out
+	return o.Print(ios, output.List(nodes,
+		func(n client.SlicerNode) string { return n.Hostname },
+		[]output.Column{
+			{Header: "HOSTNAME"},
+			{Header: "IP"},
+			{Header: "RAM"},
+			{Header: "CPUS"},
+			{Header: "STATUS", Color: output.StatusColor},
+			{Header: "CREATED"},
+			{Header: "NAME"},
+			{Header: "TAGS"},
+			{Header: "GROUP", Wide: true},
+			{Header: "ARCH", Wide: true},
+			{Header: "PERSISTENT", Wide: true},
 		},
-		Table: func(t *output.TableWriter) {
-			t.SetColumns(
-				output.Column{Header: "HOSTNAME"},
-				output.Column{Header: "IP"},
-				output.Column{Header: "RAM"},
-				output.Column{Header: "CPUS"},
-				output.Column{Header: "STATUS", Color: output.StatusColor},
-				output.Column{Header: "CREATED"},
-				output.Column{Header: "NAME"},
-				output.Column{Header: "TAGS"},
-				output.Column{Header: "GROUP", Wide: true},
-				output.Column{Header: "ARCH", Wide: true},
-				output.Column{Header: "PERSISTENT", Wide: true},
-			)
-			for _, n := range nodes {
-				t.AddRow(
-					n.Hostname,
-					orDash(n.IP),
-					formatRAM(n.RamBytes),
-					strconv.Itoa(n.CPUs),
-					orDash(n.Status),
-					formatTime(n.CreatedAt),
-					friendlyName(n),
-					strings.Join(userTags(n.Tags), ","),
-					orDash(n.HostGroup),
-					orDash(n.Arch),
-					strconv.FormatBool(n.Persistent),
-				)
+		func(n client.SlicerNode) []string {
+			return []string{
+				n.Hostname,
+				orDash(n.IP),
+				formatRAM(n.RamBytes),
+				strconv.Itoa(n.CPUs),
+				orDash(n.Status),
+				formatTime(n.CreatedAt),
+				friendlyName(n),
+				strings.Join(userTags(n.Tags), ","),
+				orDash(n.HostGroup),
+				orDash(n.Arch),
+				strconv.FormatBool(n.Persistent),
 			}
 		},
-	})
+	))
 }

@@ -333,3 +333,28 @@ func RunTemplate(w io.Writer, tmpl string, v any) error {
 	_, err = w.Write(buf.Bytes())
 	return err
 }
+
+// List is the Data of a list command: items as the value ([] when there
+// are none, never null), name(item) per line for -o name, and a table with
+// columns and one row(item) per item.
+func List[T any](items []T, name func(T) string, columns []Column, row func(T) []string) Data {
+	if items == nil {
+		items = []T{}
+	}
+	return Data{
+		Value: items,
+		Names: func() []string {
+			out := make([]string, len(items))
+			for i, it := range items {
+				out[i] = name(it)
+			}
+			return out
+		},
+		Table: func(t *TableWriter) {
+			t.SetColumns(columns...)
+			for _, it := range items {
+				t.AddRow(row(it)...)
+			}
+		},
+	}
+}

@@ -175,3 +175,26 @@ func TestSafeText(t *testing.T) {
 		t.Errorf("tty text = %q, want %q", got, want)
 	}
 }
+
+func TestList(t *testing.T) {
+	items := []item{{Name: "a", Size: 1 << 40, Tags: []string{"x=1"}, When: when}, {Name: "bb", When: when}}
+	list := func(items []item) Data {
+		return List(items, func(i item) string { return i.Name },
+			[]Column{{Header: "NAME"}, {Header: "SIZE", Color: Green}, {Header: "EXTRA", Wide: true}},
+			func(i item) []string { return []string{i.Name, "1", strings.Join(i.Tags, ",")} })
+	}
+	for _, args := range [][]string{nil, {"-o", "wide"}, {"--no-headers"}, {"-o", "name"}, {"--json"}, {"-o", "yaml"}, {"--jq", ".[].name"}} {
+		for _, tty := range []bool{false, true} {
+			want := render(t, tty, map[string]string{}, args, data(items))
+			if got := render(t, tty, map[string]string{}, args, list(items)); got != want {
+				t.Errorf("%v tty=%v: got\n%q\nwant\n%q", args, tty, got, want)
+			}
+		}
+	}
+	// No items: [] (never null) even where a filter sees the raw value.
+	for args, want := range map[string]string{"--json": "[]\n", "-o yaml": "[]\n", "--jq type": "array\n", "-o name": "", "--no-headers": ""} {
+		if got := render(t, false, map[string]string{}, strings.Fields(args), list(nil)); got != want {
+			t.Errorf("%s of no items: got %q, want %q", args, got, want)
+		}
+	}
+}
