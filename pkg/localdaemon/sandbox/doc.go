@@ -99,4 +99,21 @@
 // The agent is frozen too, like a paused VM's guest agent: operations on a
 // paused VM block until Resume, so the daemon answers them with 409 itself.
 // Stats read the same process tree from the host's /proc.
+//
+// # Resource limits
+//
+// Config.MemoryBytes, CPUs and MaxProcs are enforced with cgroups, set up
+// when the agent answers and before anything else runs, so every later
+// process of the VM inherits them. Each limit goes in the sandbox's cgroup
+// v2 freezer cgroup when that hierarchy has the controller (it is enabled in
+// the parent's cgroup.subtree_control when the kernel allows: not when the
+// daemon's own cgroup holds processes and is not the root); otherwise, as
+// on hybrid hosts where memory, pids and cpu are v1 controllers, in a cgroup
+// of the same name under the daemon's own cgroup in that v1 hierarchy:
+// memory.max (memory.swap.max 0) or memory.limit_in_bytes (and memsw),
+// pids.max, cpu.max "<CPUs*100000> 100000" or cpu.cfs_quota_us and
+// cpu.cfs_period_us. A limit that cannot be set (no cgroup, read-only
+// cgroupfs as usually in the unprivileged mode) is reported in one line of
+// the VM log and the VM runs without it. A process beyond MaxProcs fails to
+// fork (EAGAIN); a VM over MemoryBytes has its largest process OOM-killed.
 package sandbox

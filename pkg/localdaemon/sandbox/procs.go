@@ -263,25 +263,16 @@ type freezer struct {
 
 // newFreezer makes a cgroup for the sandbox and moves pids into it. It
 // returns nil when no freezer is usable (then Pause uses SIGSTOP).
-func newFreezer(hostname string, pids []int) *freezer {
+func newFreezer(hostname, name string, pids []int) *freezer {
 	if len(pids) == 0 || !useCgroupFreezer {
 		return nil
 	}
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	name := "slicer-sandbox-" + hostname + "-" + hex.EncodeToString(rnd[:])
 	for _, v2 := range []bool{true, false} {
 		base := cgroupDir(v2)
 		if base == "" {
 			continue
 		}
-		// Remove empty cgroups left by a daemon that died (rmdir fails
-		// on a cgroup that still has processes).
-		if stale, _ := filepath.Glob(filepath.Join(base, "slicer-sandbox-"+hostname+"-*")); len(stale) > 0 {
-			for _, d := range stale {
-				_ = os.Remove(d)
-			}
-		}
+		removeStale(base, hostname)
 		fz := &freezer{dir: filepath.Join(base, name), v2: v2}
 		if err := os.Mkdir(fz.dir, 0o755); err != nil {
 			continue
@@ -317,9 +308,20 @@ func (f *freezer) moveBack(pids []int) {
 	}
 }
 
+// cgroupName is a new sandbox's cgroup name (the same in every hierarchy).
+func cgroupName(hostname string) string {
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	return "slicer-sandbox-" + hostname + "-" + hex.EncodeToString(rnd[:])
+}
+
 // cgroupDir is the daemon's own cgroup directory in the v2 hierarchy, or in
 // the v1 freezer hierarchy.
-func cgroupDir(v2 bool) string {
+func cgroupDir(v2 bool) string { return cgroupDirFor(v2, "freezer") }
+
+// cgroupDirFor is the daemon's own cgroup directory in the v2 hierarchy, or
+// in the v1 hierarchy of controller.
+func cgroupDirFor(v2 bool, controller string) string {
 	mounts, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return ""
@@ -341,7 +343,7 @@ func cgroupDir(v2 bool) string {
 			mountPoint = lf[4]
 			break
 		}
-		if !v2 && rf[0] == "cgroup" && hasOpt(rf[2], "freezer") {
+		if !v2 && rf[0] == "cgroup" && hasOpt(rf[2], controller) {
 			mountPoint = lf[4]
 			break
 		}
@@ -358,7 +360,7 @@ func cgroupDir(v2 bool) string {
 		if len(parts) != 3 {
 			continue
 		}
-		if (v2 && parts[0] == "0" && parts[1] == "") || (!v2 && hasOpt(parts[1], "freezer")) {
+		if (v2 && parts[0] == "0" && parts[1] == "") || (!v2 && hasOpt(parts[1], controller)) {
 			return filepath.Join(mountPoint, parts[2])
 		}
 	}

@@ -22,6 +22,13 @@ type Config struct {
 	Hostname   string    // the VM's hostname
 	SecretsDir string    // host dir bind-mounted read-only at /run/slicer/secrets ("" = none)
 	Log        io.Writer // VM console log (the agent's own messages); nil discards
+
+	// Resource limits, enforced with cgroups when the host allows it (see
+	// doc.go); zero means no limit. A limit that cannot be set is said once
+	// on Log and does not fail Start.
+	MemoryBytes int64 // memory (no swap on top)
+	CPUs        int   // CPU bandwidth, in whole CPUs
+	MaxProcs    int   // processes and threads at once
 }
 
 // Paths inside the VM.
@@ -56,6 +63,7 @@ type Sandbox struct {
 	stopping bool
 	paused   bool
 	freezer  *freezer // nil when no cgroup freezer is usable
+	limits   *limitCgroups
 
 	statsMu   sync.Mutex
 	lastStats statsSample
@@ -90,6 +98,10 @@ func Start(ctx context.Context, cfg Config) (*Sandbox, error) {
 	}
 	if err := validHostname(cfg.Hostname); err != nil {
 		return nil, err
+	}
+	if cfg.MemoryBytes < 0 || cfg.CPUs < 0 || cfg.MaxProcs < 0 {
+		return nil, fmt.Errorf("invalid sandbox limits (memory %d bytes, %d CPUs, %d processes): use 0 for no limit or a positive number",
+			cfg.MemoryBytes, cfg.CPUs, cfg.MaxProcs)
 	}
 	if cfg.SecretsDir != "" {
 		st, err := os.Stat(cfg.SecretsDir)
@@ -208,7 +220,10 @@ func Start(ctx context.Context, cfg Config) (*Sandbox, error) {
 	}
 	// Only bwrap's init and the idle agent exist now, so moving them into a
 	// freezer cgroup is race-free: everything started later inherits it.
-	s.freezer = newFreezer(cfg.Hostname, s.treePids())
+	pids := s.treePids()
+	name := cgroupName(cfg.Hostname)
+	s.freezer = newFreezer(cfg.Hostname, name, pids)
+	s.limits = applyLimits(cfg, name, s.freezer, pids, log)
 	return s, nil
 }
 
@@ -342,6 +357,9 @@ func (s *Sandbox) Stop(ctx context.Context) error {
 	// Wait for the last tasks to be reaped before removing the cgroup.
 	if s.freezer != nil {
 		s.freezer.remove(ctx)
+	}
+	if s.limits != nil {
+		s.limits.remove(ctx)
 	}
 	s.mu.Lock()
 	s.paused = false
