@@ -122,8 +122,24 @@ func uploadOwner(r *http.Request, root *os.Root) (guestUser, error) {
 
 // mkdirAllOwned creates rel and its missing parents (mode 0755) owned by u.
 func mkdirAllOwned(root *os.Root, rel string, u guestUser) error {
+	_, err := mkdirAllOwnedUndo(root, rel, u)
+	return err
+}
+
+// mkdirAllOwnedUndo is mkdirAllOwned that also returns a function removing
+// the directories it created (deepest first, only while they are still
+// empty), for an upload that fails after making them.
+func mkdirAllOwnedUndo(root *os.Root, rel string, u guestUser) (undo func(), err error) {
+	var created []string
+	undo = func() {
+		for i := len(created) - 1; i >= 0; i-- {
+			if root.Remove(created[i]) != nil {
+				return
+			}
+		}
+	}
 	if rel == "." {
-		return nil
+		return undo, nil
 	}
 	cur := ""
 	for _, part := range strings.Split(rel, "/") {
@@ -135,20 +151,24 @@ func mkdirAllOwned(root *os.Root, rel string, u guestUser) error {
 		err := root.Mkdir(cur, 0o755)
 		switch {
 		case err == nil:
+			created = append(created, cur)
 			_ = root.Lchown(cur, int(u.uid), int(u.gid))
 		case errors.Is(err, fs.ErrExist):
 			fi, serr := root.Stat(cur)
 			if serr != nil {
-				return serr
+				undo()
+				return nil, serr
 			}
 			if !fi.IsDir() {
-				return &fs.PathError{Op: "mkdir", Path: cur, Err: syscall.ENOTDIR}
+				undo()
+				return nil, &fs.PathError{Op: "mkdir", Path: cur, Err: syscall.ENOTDIR}
 			}
 		default:
-			return err
+			undo()
+			return nil, err
 		}
 	}
-	return nil
+	return undo, nil
 }
 
 func (d *Daemon) handleCpPost(w http.ResponseWriter, r *http.Request) error {
@@ -203,22 +223,36 @@ func (d *Daemon) handleCpPost(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 		}
-		if err := mkdirAllOwned(root, rel, u); err != nil {
-			return fsError("copy to", abs, err)
+		// A destination that exists receives the files one by one (each
+		// written to a temporary name and renamed), so a failed upload
+		// leaves the files that completed. A missing one, and its missing
+		// parents, appear only when the whole stream was extracted:
+		// tarstream stages it beside the destination and renames it into
+		// place; the parents made here are removed again on failure.
+		if fi, err := root.Stat(rel); err == nil && !fi.IsDir() {
+			return fsError("copy to", abs, &fs.PathError{Op: "mkdir", Path: rel, Err: syscall.ENOTDIR})
 		}
-		sub, err := root.OpenRoot(rel)
+		undo, err := mkdirAllOwnedUndo(root, path.Dir(rel), u)
 		if err != nil {
 			return fsError("copy to", abs, err)
 		}
-		defer sub.Close()
-		res, err := tarstream.Extract(r.Context(), r.Body, sub, tarstream.ExtractOptions{
+		res, err := tarstream.ExtractToRoot(r.Context(), r.Body, root, rel, tarstream.ExtractOptions{
 			Owner:    &tarstream.Owner{UID: u.uid, GID: u.gid},
 			FileMode: perm,
 			Excludes: r.URL.Query()["exclude"],
 		})
 		if err != nil {
-			if errors.Is(err, tarstream.ErrUnsafePath) {
+			undo()
+			var ee *tarstream.EntryError
+			var pe *fs.PathError
+			var le *os.LinkError
+			switch {
+			case errors.Is(err, tarstream.ErrUnsafePath):
 				return badRequest("copy to %s: %v", abs, err)
+			case !errors.As(err, &ee) && (errors.As(err, &pe) || errors.As(err, &le)):
+				// Creating, opening or renaming the destination
+				// itself failed, not an entry of the stream.
+				return fsError("copy to", abs, err)
 			}
 			return badRequest("copy to %s: invalid tar stream: %v", abs, stripHostPath(err))
 		}
@@ -235,9 +269,19 @@ func (d *Daemon) handleCpPost(w http.ResponseWriter, r *http.Request) error {
 	if dir == "" {
 		dir = "."
 	}
-	if err := mkdirAllOwned(root, dir, u); err != nil {
+	// The file is written to a temporary name beside the target and
+	// renamed over it only when the whole body arrived; the missing parent
+	// directories made here are removed again when the upload fails.
+	undo, err := mkdirAllOwnedUndo(root, dir, u)
+	if err != nil {
 		return fsError("copy to", abs, err)
 	}
+	ok := false
+	defer func() {
+		if !ok {
+			undo()
+		}
+	}()
 	mode0 := fs.FileMode(0o644)
 	if fi, err := root.Lstat(rel); err == nil {
 		if fi.IsDir() {
@@ -257,9 +301,9 @@ func (d *Daemon) handleCpPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fsError("copy to", abs, err)
 	}
-	ok := false
+	written := false
 	defer func() {
-		if !ok {
+		if !written {
 			f.Close()
 			_ = root.Remove(tmp)
 		}
@@ -279,7 +323,7 @@ func (d *Daemon) handleCpPost(w http.ResponseWriter, r *http.Request) error {
 	if err := root.Rename(tmp, rel); err != nil {
 		return fsError("copy to", abs, err)
 	}
-	ok = true
+	written, ok = true, true
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
