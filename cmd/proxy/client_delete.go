@@ -33,15 +33,21 @@ func NewCmdClientDelete(f *cmdutil.Factory, runF func(context.Context, *ClientDe
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			c, err := opts.Client()
-			if err != nil {
-				return err
-			}
-			if err := c.DeleteProxyClient(cmd.Context(), opts.Name); err != nil {
-				return fmt.Errorf("delete proxy client %q: %w", opts.Name, err)
-			}
-			fmt.Fprintf(opts.IO.ErrOut, "Proxy client %s deleted\n", opts.Name)
-			return nil
+			return deleteRun(cmd.Context(), opts.IO, opts.Client, "client", opts.Name, client.Interface.DeleteProxyClient)
 		},
 	}
+}
+
+// deleteRun deletes the proxy <what> (client or secret) name with del and
+// says so on stderr.
+func deleteRun(ctx context.Context, ios *iostreams.IOStreams, newClient func() (client.Interface, error), what, name string, del func(client.Interface, context.Context, string) error) error {
+	c, err := newClient()
+	if err != nil {
+		return err
+	}
+	if err := del(c, ctx, name); err != nil {
+		return fmt.Errorf("delete proxy %s %q: %w", what, name, err)
+	}
+	fmt.Fprintf(ios.ErrOut, "Proxy %s %s deleted\n", what, name)
+	return nil
 }

@@ -225,3 +225,37 @@ func TestListsAndDeletes(t *testing.T) {
 		t.Errorf("delete error = %v", err)
 	}
 }
+
+func TestDeletes(t *testing.T) {
+	var deleted []string
+	fake := &clienttest.Fake{
+		DeleteProxyClientFunc: func(ctx context.Context, name string) error {
+			deleted = append(deleted, "client "+name)
+			return nil
+		},
+		DeleteProxySecretFunc: func(ctx context.Context, name string) error {
+			if name == "missing" {
+				return &client.APIError{StatusCode: 404, Message: "no such secret"}
+			}
+			deleted = append(deleted, "secret "+name)
+			return nil
+		},
+	}
+	f, s := cmdtest.NewFactory(fake, false)
+	if err := cmdtest.Run(NewCmdProxy(f), "client", "rm", "web-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdtest.Run(NewCmdProxy(f), "secret", "delete", "gh"); err != nil {
+		t.Fatal(err)
+	}
+	err := cmdtest.Run(NewCmdProxy(f), "secret", "remove", "missing")
+	if err == nil || !strings.HasPrefix(err.Error(), `delete proxy secret "missing": `) || !strings.Contains(err.Error(), "no such secret") {
+		t.Errorf("delete of a missing secret: %v", err)
+	}
+	if strings.Join(deleted, ",") != "client web-1,secret gh" {
+		t.Errorf("deleted %q", deleted)
+	}
+	if s.ErrOut.String() != "Proxy client web-1 deleted\nProxy secret gh deleted\n" || s.Out.Len() != 0 {
+		t.Errorf("stdout %q, stderr %q", s.Out, s.ErrOut)
+	}
+}

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -34,15 +33,7 @@ func NewCmdSecretDelete(f *cmdutil.Factory, runF func(context.Context, *SecretDe
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			c, err := opts.Client()
-			if err != nil {
-				return err
-			}
-			if err := c.DeleteProxySecret(cmd.Context(), opts.Name); err != nil {
-				return fmt.Errorf("delete proxy secret %q: %w", opts.Name, err)
-			}
-			fmt.Fprintf(opts.IO.ErrOut, "Proxy secret %s deleted\n", opts.Name)
-			return nil
+			return deleteRun(cmd.Context(), opts.IO, opts.Client, "secret", opts.Name, client.Interface.DeleteProxySecret)
 		},
 	}
 }
