@@ -34,12 +34,15 @@
 //     created atomically: the archive is extracted into a staging directory
 //     beside it which is renamed into place on success, so a failed copy
 //     leaves nothing behind.
+//   - [ExtractToRoot] is ExtractToDir for a directory named inside an
+//     [os.Root]: the daemon uses it to extract into a VM's root, so that a
+//     missing destination appears only when the whole upload succeeded.
 //   - [ExtractToPath] implements the SDK's ExtractTarToPath rules (an existing
 //     directory receives the entries; otherwise the archive must hold exactly
 //     one top-level entry, which is renamed to the destination), also through
 //     a staging directory.
 //
-// Extraction rules (the same for all three):
+// Extraction rules (the same for all four):
 //
 //   - Only directories and regular files are created. Symlinks, hard links,
 //     devices, FIFOs and sparse files are skipped and reported through
