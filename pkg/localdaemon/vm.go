@@ -146,6 +146,13 @@ func (vm *VM) createResponse() client.SlicerCreateNodeResponse {
 	}
 }
 
+// vmMaxProcs caps the processes and threads of one VM (cgroup pids.max), so
+// a fork bomb in a VM stops at the VM instead of exhausting the host's pid
+// space. A real microVM has its own kernel and pid space; 4096 is far above
+// what a build or a test suite in a small VM runs at once, and far below
+// the host's default pid_max.
+const vmMaxProcs = 4096
+
 // boot starts the sandbox; vm.mu must be held. On the first boot userdata
 // runs in the background, as root.
 func (vm *VM) boot(ctx context.Context) error {
@@ -165,6 +172,10 @@ func (vm *VM) boot(ctx context.Context) error {
 		Hostname:   vm.rec.Hostname,
 		SecretsDir: secretsDir,
 		Log:        logWriter{vm},
+		// A VM's cpus and ram_bytes are enforced as in a microVM.
+		MemoryBytes: vm.rec.RAMBytes,
+		CPUs:        vm.rec.CPUs,
+		MaxProcs:    vmMaxProcs,
 	})
 	if err != nil {
 		vm.logf("slicer-local: start failed: %v", err)
