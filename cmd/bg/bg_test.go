@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
+	"github.com/slicer-cli/slicer/cmd/cmdutil/cmdtest"
 	"github.com/slicer-cli/slicer/pkg/client"
 	"github.com/slicer-cli/slicer/pkg/client/clienttest"
 	"github.com/slicer-cli/slicer/pkg/iostreams"
@@ -52,21 +53,9 @@ func TestNewCmdBgExec(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, _, _ := newFactory(&clienttest.Fake{})
-			var got *ExecOptions
-			cmd := NewCmdExec(f, func(_ context.Context, o *ExecOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				var fe *cmdutil.FlagError
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &fe) {
-					t.Fatalf("err = %v, want usage error %q", err, tt.wantErr)
-				}
+			got := cmdtest.Parse(t, f, NewCmdExec, tt.wantErr, tt.args...)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			req := got.request()
 			if req.Args == nil && tt.want.Args != nil && len(tt.want.Args) == 0 {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
+	"github.com/slicer-cli/slicer/cmd/cmdutil/cmdtest"
 	"github.com/slicer-cli/slicer/pkg/client"
 	"github.com/slicer-cli/slicer/pkg/client/clienttest"
 	"github.com/slicer-cli/slicer/pkg/iostreams"
@@ -86,21 +86,9 @@ func TestNewCmdCp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, _, _, _ := newFactory(&clienttest.Fake{})
-			var got *CpOptions
-			cmd := NewCmdCp(f, func(_ context.Context, o *CpOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				var fe *cmdutil.FlagError
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &fe) {
-					t.Fatalf("err = %v, want usage error %q", err, tt.wantErr)
-				}
+			got := cmdtest.Parse(t, f, NewCmdCp, tt.wantErr, tt.args...)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			tt.check(t, got)
 		})

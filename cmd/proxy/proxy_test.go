@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slicer-cli/slicer/cmd/cmdutil"
 	"github.com/slicer-cli/slicer/cmd/cmdutil/cmdtest"
 	"github.com/slicer-cli/slicer/pkg/client"
 	"github.com/slicer-cli/slicer/pkg/client/clienttest"
@@ -107,10 +105,7 @@ func TestAllowAndRevoke(t *testing.T) {
 			f, s := cmdtest.NewFactory(fake, false)
 			err := cmdtest.Run(NewCmdProxy(f), tt.args...)
 			if tt.wantErr != "" {
-				var fe *cmdutil.FlagError
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &fe) {
-					t.Fatalf("error = %v, want usage error %q", err, tt.wantErr)
-				}
+				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {

@@ -59,17 +59,9 @@ func TestNewCmdAdd(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, _ := cmdtest.NewFactory(&clienttest.Fake{}, false)
-			var got *AddOptions
-			err := cmdtest.Run(NewCmdAdd(f, func(_ context.Context, o *AddOptions) error { got = o; return nil }), tt.args...)
-			if tt.wantErr != "" {
-				var fe *cmdutil.FlagError
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &fe) {
-					t.Fatalf("error = %v, want usage error %q", err, tt.wantErr)
-				}
+			got := cmdtest.Parse(t, f, NewCmdAdd, tt.wantErr, tt.args...)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.HostGroup != tt.group {
 				t.Errorf("group = %q, want %q", got.HostGroup, tt.group)

@@ -5,9 +5,11 @@ package cmdtest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +62,37 @@ func Run(cmd *cobra.Command, args ...string) error {
 	defer cancel()
 	_, err := cmd.ExecuteContextC(ctx)
 	return err
+}
+
+// Parse runs the command newCmd builds with f and args (as Run does) with a
+// run function that only records the options it is handed, and returns
+// them. With wantErr set it checks instead that the command line was
+// refused with a usage error containing wantErr, and returns nil.
+func Parse[O any](t testing.TB, f *cmdutil.Factory, newCmd func(*cmdutil.Factory, func(context.Context, *O) error) *cobra.Command, wantErr string, args ...string) *O {
+	t.Helper()
+	var got *O
+	err := Run(newCmd(f, func(_ context.Context, o *O) error { got = o; return nil }), args...)
+	if wantErr != "" {
+		WantUsageError(t, err, wantErr)
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == nil {
+		t.Fatal("the command did not reach its run function")
+	}
+	return got
+}
+
+// WantUsageError fails t unless err is a usage error (cmdutil.FlagError,
+// exit 2) whose text contains want.
+func WantUsageError(t testing.TB, err error, want string) {
+	t.Helper()
+	var fe *cmdutil.FlagError
+	if err == nil || !strings.Contains(err.Error(), want) || !errors.As(err, &fe) {
+		t.Fatalf("error = %v, want usage error %q", err, want)
+	}
 }
 
 // Golden compares got with testdata/<name>.golden (rewritten with -update).
