@@ -84,11 +84,23 @@ func TestUnprivilegedInner(t *testing.T) {
 		t.Fatal("inner run as root")
 	}
 	ctx := context.Background()
-	s, err := Start(ctx, Config{Root: filepath.Join(t.TempDir(), "root"), Hostname: "unpriv"})
+	log := &logBuf{}
+	// Limits usually cannot be set here (the cgroupfs belongs to root): the
+	// VM starts anyway and its log says so, once.
+	s, err := Start(ctx, Config{Root: filepath.Join(t.TempDir(), "root"), Hostname: "unpriv", Log: log, MemoryBytes: 256 << 20, CPUs: 1, MaxProcs: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Stop(ctx)
+	if n := strings.Count(log.String(), "resource limits not enforced"); n > 1 {
+		t.Errorf("limits reported %d times: %q", n, log.String())
+	}
+	for _, ctl := range []string{"memory", "pids", "cpu"} {
+		if s.limitDir(ctl) == "" && !strings.Contains(log.String(), "resource limits not enforced") {
+			t.Errorf("no %s limit and the VM log does not say so: %q", ctl, log.String())
+		}
+	}
+	t.Logf("VM log: %s", log.String())
 	hostFile := filepath.Join(t.TempDir(), "host-file")
 	if err := os.WriteFile(hostFile, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
