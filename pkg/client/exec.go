@@ -152,33 +152,14 @@ func (c *SlicerClient) Exec(ctx context.Context, nodeName string, execReq Slicer
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan SlicerExecWriteResult)
-	go func() {
-		defer close(ch)
-		defer stop()
-		defer resp.Body.Close()
-		streamFrames(ctx, resp.Body, func(f SlicerExecWriteResult, decodeErr error) bool {
-			if decodeErr != nil {
-				send(ctx, ch, SlicerExecWriteResult{Error: decodeErr.Error(), ExitCode: -1})
-				return false
-			}
-			if f.Type == "exit" {
-				stop() // as in ExecWithReader
-			}
-			switch {
-			case f.Error != "":
-				f.Error = "failed to execute command: " + f.Error
-				send(ctx, ch, f)
-				return false
-			case f.ExitCode != 0:
-				f.Error = fmt.Sprintf("failed to execute command: %d", f.ExitCode)
-				send(ctx, ch, f)
-				return false
-			}
-			return send(ctx, ch, f)
-		})
-	}()
-	return ch, nil
+	return deliverFrames(ctx, resp, stop, func(f *SlicerExecWriteResult) {
+		switch {
+		case f.Error != "":
+			f.Error = "failed to execute command: " + f.Error
+		case f.ExitCode != 0:
+			f.Error = fmt.Sprintf("failed to execute command: %d", f.ExitCode)
+		}
+	}), nil
 }
 
 // ExecWithReader is like Exec but reads stdin from the given reader. As with
@@ -200,6 +181,16 @@ func (c *SlicerClient) ExecWithReader(ctx context.Context, nodeName string, exec
 	if err != nil {
 		return nil, err
 	}
+	return deliverFrames(ctx, resp, stop, nil), nil
+}
+
+// deliverFrames streams the frames of an exec response on the returned
+// channel, each passed through annotate (when set) first. The stream ends
+// after the first frame carrying an error or a non-zero exit code; a broken
+// stream ends it with a final frame whose Error is the decode error and
+// whose ExitCode is -1. stop ends the request (and its stdin) and is called
+// as soon as the exit frame arrives.
+func deliverFrames(ctx context.Context, resp *http.Response, stop func(), annotate func(*SlicerExecWriteResult)) chan SlicerExecWriteResult {
 	ch := make(chan SlicerExecWriteResult)
 	go func() {
 		defer close(ch)
@@ -215,13 +206,13 @@ func (c *SlicerClient) ExecWithReader(ctx context.Context, nodeName string, exec
 				// daemon can finish the response at once.
 				stop()
 			}
-			if !send(ctx, ch, f) {
-				return false
+			if annotate != nil {
+				annotate(&f)
 			}
-			return f.Error == "" && f.ExitCode == 0
+			return send(ctx, ch, f) && f.Error == "" && f.ExitCode == 0
 		})
 	}()
-	return ch, nil
+	return ch
 }
 
 func send(ctx context.Context, ch chan<- SlicerExecWriteResult, f SlicerExecWriteResult) bool {

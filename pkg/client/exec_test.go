@@ -432,3 +432,39 @@ func TestExecWithReaderEndsStdinAtExit(t *testing.T) {
 		t.Fatal("the request body (stdin) was still open after the exit frame")
 	}
 }
+
+// Exec and ExecWithReader stop at the first frame carrying an error (Exec
+// prefixing it) and end a broken stream with a frame of ExitCode -1.
+func TestExecStreamsStopAtError(t *testing.T) {
+	frames := []string{
+		`{"type":"stdout","data":"a","exit_code":0}`,
+		`{"type":"exit","error":"no such file","exit_code":0}`,
+		`{"type":"stdout","data":"never","exit_code":0}`,
+	}
+	collect := func(ch chan client.SlicerExecWriteResult, err error) []string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for f := range ch {
+			got = append(got, fmt.Sprintf("%s|%s|%d", f.Data, f.Error, f.ExitCode))
+		}
+		return got
+	}
+	c, _ := newTestClient(t, ndjson(frames...))
+	got := collect(c.Exec(ctx(), "vm-1", client.SlicerExecRequest{Command: "x"}))
+	expect(t, "Exec frames", strings.Join(got, ","), "a||0,|failed to execute command: no such file|0")
+	got = collect(c.ExecWithReader(ctx(), "vm-1", client.SlicerExecRequest{Command: "x"}, nil))
+	expect(t, "ExecWithReader frames", strings.Join(got, ","), "a||0,|no such file|0")
+
+	c, _ = newTestClient(t, ndjson(`{"type":"stdout","data":"a","exit_code":0}`, `{"type":`))
+	for name, got := range map[string][]string{
+		"Exec":           collect(c.Exec(ctx(), "vm-1", client.SlicerExecRequest{Command: "x"})),
+		"ExecWithReader": collect(c.ExecWithReader(ctx(), "vm-1", client.SlicerExecRequest{Command: "x"}, nil)),
+	} {
+		if len(got) != 2 || got[0] != "a||0" || !strings.HasPrefix(got[1], "|exec stream:") || !strings.HasSuffix(got[1], "|-1") {
+			t.Errorf("%s of a broken stream: %q", name, got)
+		}
+	}
+}
