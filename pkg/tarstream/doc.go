@@ -62,6 +62,14 @@
 //     mtime are set, and they are then renamed over the target. A later
 //     duplicate entry therefore replaces an earlier file completely; an entry
 //     that would turn a directory into a file (or the reverse) is an error.
+//     Inside a staging directory (a destination that did not exist), which
+//     nobody else sees until it is renamed into place, Linux skips the
+//     temporary name: each file is created exclusively under its final name
+//     without following links (O_CREAT|O_EXCL|O_NOFOLLOW, relative to a
+//     handle on its verified directory), with its mode at open (fchmod only
+//     when the umask would change it) and its mtime set through the open
+//     file; a name that already exists (a duplicate entry, or anything
+//     planted) falls back to the temporary name and rename.
 //     A body shorter than its declared size is an error and leaves no file.
 //   - Setuid, setgid and sticky bits are stripped. Directories are created
 //     owner-writable and get their final mode and mtime after the last entry.

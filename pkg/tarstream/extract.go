@@ -73,7 +73,16 @@ const tempPrefix = ".slicer-extract-"
 // through an existing symlink, and stops there; entries already extracted
 // stay. See the package documentation for the complete rules.
 func Extract(ctx context.Context, r io.Reader, root *os.Root, opts ExtractOptions) (Result, error) {
+	return extract(ctx, r, root, opts, false)
+}
+
+// extract is Extract; fresh says root is a staging directory this package
+// just created, which nobody else uses and which is renamed into place
+// only when the whole archive succeeded (or removed otherwise): its files
+// can then be written straight under their final names (fileInPlace).
+func extract(ctx context.Context, r io.Reader, root *os.Root, opts ExtractOptions, fresh bool) (Result, error) {
 	x := &extractor{
+		fresh:    fresh && inPlaceSupported,
 		ctx:      ctx,
 		root:     root,
 		opts:     opts,
@@ -82,10 +91,11 @@ func Extract(ctx context.Context, r io.Reader, root *os.Root, opts ExtractOption
 		dirMeta:  make(map[string]dirMeta),
 		setOwner: opts.Owner != nil && runtime.GOOS != "windows",
 	}
-	err := x.run(r)
-	if x.cur != nil {
-		x.cur.Close()
+	if x.fresh {
+		x.umask = processUmask()
 	}
+	err := x.run(r)
+	x.closeCur()
 	// Directory metadata is applied even after an error so that the
 	// owner-write bit added during extraction does not linger.
 	if ferr := x.finishDirs(); err == nil {
@@ -110,6 +120,13 @@ type extractor struct {
 	cur      *os.Root        // the last directory a file was written to
 	dirMeta  map[string]dirMeta
 	setOwner bool
+
+	// In-place writing into a fresh staging directory (see extract).
+	fresh   bool
+	umask   int      // the process umask, -1 if unknown
+	curFile *os.File // cur's directory opened as a file, for its descriptor
+	curFD   int
+	buf     []byte // copy buffer, allocated once
 }
 
 func (x *extractor) run(r io.Reader) error {
@@ -278,6 +295,18 @@ func (x *extractor) file(name string, hdr *tar.Header, tr io.Reader) error {
 		return &EntryError{Name: hdr.Name, Err: fmt.Errorf("open directory %s: %w", quote(dir), rootErr(err))}
 	}
 	base := path.Base(name)
+	mode := fs.FileMode(hdr.Mode) & fs.ModePerm
+	if mode&0o111 != 0 {
+		mode |= 0o111
+	}
+	if x.opts.FileMode != nil {
+		mode = *x.opts.FileMode & fs.ModePerm
+	}
+	if x.fresh {
+		if done, err := x.fileInPlace(dr, base, hdr, tr, mode); done {
+			return err
+		}
+	}
 	// The target must not be a directory: renaming a file over it would
 	// fail or replace a tree.
 	if fi, err := dr.Lstat(base); err == nil && fi.IsDir() {
@@ -305,13 +334,6 @@ func (x *extractor) file(name string, hdr *tar.Header, tr io.Reader) error {
 			return ctxErr
 		}
 		return &EntryError{Name: hdr.Name, Err: fmt.Errorf("write: %w (wrote %d of %d bytes)", err, n, hdr.Size)}
-	}
-	mode := fs.FileMode(hdr.Mode) & fs.ModePerm
-	if mode&0o111 != 0 {
-		mode |= 0o111
-	}
-	if x.opts.FileMode != nil {
-		mode = *x.opts.FileMode & fs.ModePerm
 	}
 	if err := f.Chmod(mode); err != nil {
 		return &EntryError{Name: hdr.Name, Err: err}
@@ -345,16 +367,24 @@ func (x *extractor) dirRoot(name string) (*os.Root, error) {
 	if x.cur != nil && x.curName == name {
 		return x.cur, nil
 	}
-	if x.cur != nil {
-		x.cur.Close()
-		x.cur = nil
-	}
+	x.closeCur()
 	r, err := x.root.OpenRoot(name)
 	if err != nil {
 		return nil, err
 	}
 	x.cur, x.curName = r, name
 	return r, nil
+}
+
+func (x *extractor) closeCur() {
+	if x.curFile != nil {
+		x.curFile.Close()
+		x.curFile = nil
+	}
+	if x.cur != nil {
+		x.cur.Close()
+		x.cur = nil
+	}
 }
 
 func createTemp(dir *os.Root) (string, *os.File, error) {

@@ -101,7 +101,7 @@ func extractStaged(ctx context.Context, r io.Reader, parent *os.Root, base strin
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := Extract(ctx, r, root, opts)
+	res, err := extract(ctx, r, root, opts, true)
 	root.Close()
 	if err == nil {
 		err = ctx.Err()
@@ -138,7 +138,7 @@ func ExtractToPath(ctx context.Context, r io.Reader, dest string, opts ExtractOp
 	}
 	defer parent.RemoveAll(stage)
 	defer root.Close()
-	res, err := Extract(ctx, r, root, opts)
+	res, err := extract(ctx, r, root, opts, true)
 	if err == nil {
 		err = ctx.Err()
 	}
