@@ -46,7 +46,8 @@ func (d *Daemon) handleForward(w http.ResponseWriter, r *http.Request) error {
 			addr = net.JoinHostPort("127.0.0.1", port)
 		}
 	}
-	c, err := websocket.Accept(w, r, nil)
+	hj := acceptSpliceHijacker(w)
+	c, err := websocket.Accept(hj, r, nil)
 	if err != nil {
 		return nil
 	}
@@ -69,7 +70,8 @@ func (d *Daemon) handleForward(w http.ResponseWriter, r *http.Request) error {
 	var once sync.Once
 	done := make(chan struct{})
 	stop := func() { once.Do(func() { close(done) }) }
-	// 256 KiB buffers rather than io.Copy's 32 KiB: the wrappers hide
+	// The VM-to-client half splices (forwardsplice.go). Otherwise 256 KiB
+	// buffers rather than io.Copy's 32 KiB: the wrappers hide
 	// TCPConn.WriteTo/ReadFrom, which would copy 32 KiB at a time, so each
 	// WebSocket message carries up to 256 KiB and the client writes its
 	// local socket in as large pieces (bench/: forward throughput).
@@ -78,7 +80,9 @@ func (d *Daemon) handleForward(w http.ResponseWriter, r *http.Request) error {
 		stop()
 	}()
 	go func() {
-		_, _ = io.CopyBuffer(struct{ io.Writer }{ws}, struct{ io.Reader }{upstream}, make([]byte, 256<<10))
+		if err := spliceRelay(hj, ws, upstream); err == errNoSplice {
+			_, _ = io.CopyBuffer(struct{ io.Writer }{ws}, struct{ io.Reader }{upstream}, make([]byte, 256<<10))
+		}
 		stop()
 	}()
 	select {

@@ -1,0 +1,130 @@
+package localdaemon
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math/rand"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// TestForwardSpliceRelay runs the VM-to-client relay over real sockets (a
+// TCP upstream, the WebSocket over a unix socket, as the daemon serves it):
+// the relay must splice (not fall back to read and write) and the client
+// must receive every byte, in order, in well-formed messages, while pings
+// (whose pongs the library writes on the same connection) interleave.
+func TestForwardSpliceRelay(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	data := make([]byte, 24<<20+12345)
+	rand.New(rand.NewSource(1)).Read(data)
+
+	up, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	go func() {
+		c, err := up.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		// Uneven writes: some below the splice threshold, some above.
+		for rest, i := data, 0; len(rest) > 0; i++ {
+			n := min(len(rest), []int{100, 70 << 10, 1 << 20, 5000, 300 << 10}[i%5])
+			if _, err := c.Write(rest[:n]); err != nil {
+				return
+			}
+			rest = rest[n:]
+		}
+	}()
+
+	relayErr := make(chan error, 1)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hj := acceptSpliceHijacker(w)
+		c, err := websocket.Accept(hj, r, nil)
+		if err != nil {
+			relayErr <- err
+			return
+		}
+		upc, err := net.Dial("tcp", up.Addr().String())
+		if err != nil {
+			relayErr <- err
+			return
+		}
+		defer upc.Close()
+		ws := websocket.NetConn(ctx, c, websocket.MessageBinary)
+		go io.Copy(io.Discard, ws) // reads control frames (pings) and answers them
+		relayErr <- spliceRelay(hj, ws, upc)
+		c.Close(websocket.StatusNormalClosure, "closing")
+	})}
+	sock := filepath.Join(t.TempDir(), "d.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	c, _, err := websocket.Dial(ctx, "ws://localhost/", &websocket.DialOptions{HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	c.SetReadLimit(-1)
+	got := make([]byte, 0, len(data))
+	pingDone := make(chan struct{})
+	readDone := make(chan struct{})
+	go func() {
+		defer close(pingDone)
+		for {
+			select {
+			case <-readDone:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
+			err := c.Ping(pctx)
+			pcancel()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for len(got) < len(data) {
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", len(got), err)
+		}
+		if typ != websocket.MessageBinary {
+			t.Fatalf("message type %v, want binary", typ)
+		}
+		got = append(got, b...)
+	}
+	close(readDone)
+	<-pingDone
+	if !bytes.Equal(got, data) {
+		i := 0
+		for i < len(got) && got[i] == data[i] {
+			i++
+		}
+		t.Fatalf("relayed bytes differ from offset %d", i)
+	}
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Fatalf("after the data: %v, want a normal close", err)
+	}
+	if err := <-relayErr; err != nil {
+		t.Fatalf("relay: %v (want the spliced relay to end cleanly at EOF)", err)
+	}
+}
