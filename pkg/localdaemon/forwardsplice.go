@@ -33,6 +33,9 @@ const (
 	spliceBufSize  = 16       // the library's write buffer (a frame header is at most 10 bytes here)
 	spliceMinBytes = 64 << 10 // smaller reads are relayed as plain bytes
 	splicePipeSize = 1 << 20  // bytes per message at most (the pipe's capacity)
+	// SO_SNDBUF of the WebSocket's connection (the kernel caps it at
+	// net.core.wmem_max).
+	spliceSendBuffer = 4 << 20
 )
 
 // spliceConn is the connection the WebSocket library writes to.
@@ -115,6 +118,12 @@ func (h *spliceHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err := brw.Writer.Flush(); err != nil {
 		nc.Close()
 		return nil, nil, err
+	}
+	// A send buffer that holds several messages: the relay splices up to
+	// 1 MiB at a time without waiting for the client at every 208 KiB
+	// (the default), and the client reads in larger pieces.
+	if wb, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
+		_ = wb.SetWriteBuffer(spliceSendBuffer)
 	}
 	h.conn = &spliceConn{Conn: nc, raw: raw}
 	return h.conn, bufio.NewReadWriter(brw.Reader, bufio.NewWriterSize(h.conn, spliceBufSize)), nil

@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/sys/unix"
 )
 
 // TestForwardSpliceRelay runs the VM-to-client relay over real sockets (a
@@ -48,6 +50,7 @@ func TestForwardSpliceRelay(t *testing.T) {
 	}()
 
 	relayErr := make(chan error, 1)
+	sndbuf := make(chan int, 1)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hj := acceptSpliceHijacker(w)
 		c, err := websocket.Accept(hj, r, nil)
@@ -61,6 +64,7 @@ func TestForwardSpliceRelay(t *testing.T) {
 			return
 		}
 		defer upc.Close()
+		sndbuf <- sockOpt(t, hj.conn.raw, unix.SO_SNDBUF)
 		ws := websocket.NetConn(ctx, c, websocket.MessageBinary)
 		go io.Copy(io.Discard, ws) // reads control frames (pings) and answers them
 		relayErr <- spliceRelay(hj, ws, upc)
@@ -124,7 +128,33 @@ func TestForwardSpliceRelay(t *testing.T) {
 	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
 		t.Fatalf("after the data: %v, want a normal close", err)
 	}
+	// The daemon's end holds more than the default send buffer.
+	fresh, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	fraw, err := fresh.(*net.UnixConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, def := <-sndbuf, sockOpt(t, fraw, unix.SO_SNDBUF); got <= def {
+		t.Errorf("SO_SNDBUF of the WebSocket connection %d, want more than the default %d", got, def)
+	}
 	if err := <-relayErr; err != nil {
 		t.Fatalf("relay: %v (want the spliced relay to end cleanly at EOF)", err)
 	}
+}
+
+func sockOpt(t *testing.T, raw syscall.RawConn, opt int) int {
+	t.Helper()
+	var v int
+	var gerr error
+	if err := raw.Control(func(fd uintptr) { v, gerr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, opt) }); err != nil {
+		t.Error(err)
+	}
+	if gerr != nil {
+		t.Error(gerr)
+	}
+	return v
 }
