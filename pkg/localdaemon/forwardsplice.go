@@ -21,8 +21,8 @@ import (
 //
 // The WebSocket library still frames every message, under its own write
 // lock, so control frames (pong, close) cannot land inside a message. It
-// writes through spliceConn with a 16-byte buffer, so a message reaches the
-// connection as one small write (the frame header and the first payload
+// writes through spliceConn with a 4 KiB buffer, so a large message reaches
+// the connection as one small write (the frame header and the first payload
 // bytes) followed by one write of the rest of the payload slice. The relay
 // hands the library a slice whose first bytes are real and whose tail is a
 // placeholder; spliceConn recognises the tail by its address and moves it
@@ -30,7 +30,7 @@ import (
 // library would have written for the same bytes (PROTOCOL.md §13).
 
 const (
-	spliceBufSize  = 16       // the library's write buffer (a frame header is at most 10 bytes here)
+	spliceBufSize  = 4 << 10  // the library's write buffer: a small message is still one write
 	spliceMinBytes = 64 << 10 // smaller reads are relayed as plain bytes
 	splicePipeSize = 1 << 20  // bytes per message at most (the pipe's capacity)
 	// SO_SNDBUF of the WebSocket's connection (the kernel caps it at

@@ -7,7 +7,9 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -157,4 +159,53 @@ func sockOpt(t *testing.T, raw syscall.RawConn, opt int) int {
 		t.Error(gerr)
 	}
 	return v
+}
+
+type countWrites struct {
+	net.Conn
+	n atomic.Int32
+}
+
+func (c *countWrites) Write(p []byte) (int, error) {
+	c.n.Add(1)
+	return c.Conn.Write(p)
+}
+
+// TestForwardSpliceSmallMessage: a small message (interactive traffic) still
+// leaves the daemon in one write, header and payload together.
+func TestForwardSpliceSmallMessage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	writes := make(chan int32, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hj := acceptSpliceHijacker(w)
+		c, err := websocket.Accept(hj, r, nil)
+		if err != nil {
+			writes <- -1
+			return
+		}
+		defer c.CloseNow()
+		cw := &countWrites{Conn: hj.conn.Conn}
+		hj.conn.Conn = cw
+		err = c.Write(ctx, websocket.MessageBinary, bytes.Repeat([]byte("s"), 3000))
+		if err != nil {
+			writes <- -1
+			return
+		}
+		writes <- cw.n.Load()
+		_, _, _ = c.Read(ctx)
+	}))
+	defer srv.Close()
+	c, _, err := websocket.Dial(ctx, srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	_, b, err := c.Read(ctx)
+	if err != nil || len(b) != 3000 {
+		t.Fatalf("read %d bytes, %v", len(b), err)
+	}
+	if n := <-writes; n != 1 {
+		t.Fatalf("a 3000-byte message took %d writes, want 1", n)
+	}
 }
