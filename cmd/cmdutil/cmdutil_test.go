@@ -281,3 +281,32 @@ func TestCompleteResourceNames(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveVMProbesOneVM(t *testing.T) {
+	// A hostname that exists costs one HEAD of its health, never a listing
+	// of every VM (VENDOR-CLI.md §5.8: the argument is sent unchanged first).
+	f := listFake()
+	got, err := ResolveVM(context.Background(), f, "vm-1")
+	if err != nil || got != "vm-1" {
+		t.Fatalf("ResolveVM = %q, %v", got, err)
+	}
+	if m := f.Methods(); len(m) != 1 || m[0] != "GetAgentHealth" {
+		t.Errorf("calls = %v, want one GetAgentHealth", m)
+	}
+	// A paused (409) or stopped (503) VM exists: its own operation reports the state.
+	for _, status := range []int{409, 503} {
+		f := &clienttest.Fake{GetAgentHealthFunc: func(context.Context, string, bool) (*client.SlicerAgentHealthResponse, error) {
+			return nil, &client.APIError{StatusCode: status}
+		}}
+		if got, err := ResolveVM(context.Background(), f, "vm-9"); err != nil || got != "vm-9" {
+			t.Errorf("status %d: ResolveVM = %q, %v; want vm-9", status, got, err)
+		}
+	}
+	// A transport error is reported, not taken for "not found".
+	f2 := &clienttest.Fake{GetAgentHealthFunc: func(context.Context, string, bool) (*client.SlicerAgentHealthResponse, error) {
+		return nil, errors.New("connection refused")
+	}}
+	if _, err := ResolveVM(context.Background(), f2, "vm-1"); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("transport error = %v", err)
+	}
+}

@@ -24,25 +24,29 @@ func IsAPIStatus(err error, status int) bool {
 // NameTag is the tag that carries a VM's friendly name (VENDOR-CLI.md §5.8).
 func NameTag(name string) string { return "name=" + name }
 
-// ResolveVM maps a VM argument to the daemon's hostname. A VM whose
-// hostname is arg always wins; otherwise the single VM tagged name=<arg> is
-// used. It is meant for streaming operations that cannot simply be retried
-// (exec with stdin, shell, forward, cp); one-shot calls use WithVM, which
-// sends the argument unchanged first and looks the name up only on a 404.
+// ResolveVM maps a VM argument to the daemon's hostname, for streaming
+// operations that cannot simply be retried (exec with stdin, shell,
+// forward, cp); one-shot calls use WithVM. Like WithVM it sends the argument
+// unchanged first (VENDOR-CLI.md §5.8): a HEAD of the VM's agent health,
+// which costs one small request whatever the number of VMs. Only a 404
+// looks for the single VM tagged name=<arg>. Any other answer (a paused or
+// stopped VM's 409 or 503) means the hostname exists; the operation itself
+// then reports the VM's state.
 func ResolveVM(ctx context.Context, c client.Interface, arg string) (string, error) {
 	if arg == "" {
 		return "", FlagErrorf("a VM name is required")
 	}
-	nodes, err := c.ListVMs(ctx)
-	if err != nil {
-		return "", fmt.Errorf("look up VM %q: %w", arg, err)
+	_, err := c.GetAgentHealth(ctx, arg, false)
+	var apiErr *client.APIError
+	switch {
+	case err == nil:
+		return arg, nil
+	case IsNotFound(err):
+		return lookupName(ctx, c, arg)
+	case errors.As(err, &apiErr):
+		return arg, nil
 	}
-	for _, n := range nodes {
-		if n.Hostname == arg {
-			return arg, nil
-		}
-	}
-	return lookupName(ctx, c, arg)
+	return "", fmt.Errorf("look up VM %q: %w", arg, err)
 }
 
 // WithVM runs op with the VM argument exactly as given, and only when that

@@ -188,3 +188,24 @@ func (f *Fake) defaultExecTo(ctx context.Context, nodeName string, execReq clien
 		}
 	}
 }
+
+// defaultGetAgentHealth answers GetAgentHealth from ListVMsFunc when no
+// GetAgentHealthFunc is set, the way a daemon does: a healthy agent for a
+// listed hostname, 404 for any other. That keeps command tests that only
+// describe their VMs with ListVMsFunc coherent with cmdutil.ResolveVM's
+// probe.
+func (f *Fake) defaultGetAgentHealth(ctx context.Context, hostname string) (*client.SlicerAgentHealthResponse, error) {
+	if f.ListVMsFunc == nil {
+		return nil, f.notSet("GetAgentHealth")
+	}
+	nodes, err := f.ListVMsFunc(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		if n.Hostname == hostname {
+			return &client.SlicerAgentHealthResponse{Hostname: hostname}, nil
+		}
+	}
+	return nil, &client.APIError{Method: "HEAD", Path: "/vm/" + hostname + "/health", StatusCode: 404, Message: "VM not found"}
+}

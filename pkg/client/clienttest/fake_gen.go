@@ -262,7 +262,7 @@ func (f *Fake) GetAgentHealth(ctx context.Context, hostname string, includeStats
 	if fn := f.GetAgentHealthFunc; fn != nil {
 		return fn(ctx, hostname, includeStats)
 	}
-	return r0, f.notSet("GetAgentHealth")
+	return f.defaultGetAgentHealth(ctx, hostname)
 }
 
 // ListSecrets records the call and runs ListSecretsFunc.
