@@ -252,6 +252,11 @@ func esc(s string) string {
 // vmEndpoint returns "/vm/{hostname}" plus suffix.
 func vmEndpoint(hostname, suffix string) string { return "/vm/" + esc(hostname) + suffix }
 
+// VMPath returns the root-based path "/vm/{hostname}" plus suffix, with the
+// hostname escaped exactly as every REST call of this package escapes it.
+// The shell and forward packages build their WebSocket paths with it.
+func VMPath(hostname, suffix string) string { return vmEndpoint(hostname, suffix) }
+
 // newRequest builds a request for the escaped root-based path p.
 func (c *SlicerClient) newRequest(ctx context.Context, method, p string, q url.Values, body io.Reader) (*http.Request, error) {
 	if c.badURL != nil {

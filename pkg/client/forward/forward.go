@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -257,7 +256,7 @@ func (f *Forwarder) acceptLoop(ln net.Listener, sp Spec) {
 }
 
 // ForwardPath returns the escaped endpoint path of vm's forward tunnel.
-func ForwardPath(vm string) string { return "/vm/" + url.PathEscape(vm) + "/forward" }
+func ForwardPath(vm string) string { return client.VMPath(vm, "/forward") }
 
 func (f *Forwarder) handle(local net.Conn, sp Spec) {
 	defer f.wg.Done()

@@ -66,7 +66,7 @@ func (o Options) Query() url.Values {
 }
 
 // ShellPath returns the escaped endpoint path of vm's shell.
-func ShellPath(vm string) string { return "/vm/" + url.PathEscape(vm) + "/shell" }
+func ShellPath(vm string) string { return client.VMPath(vm, "/shell") }
 
 // Session is an interactive shell in a VM. Read returns the PTY output,
 // Write sends stdin. Output is not buffered beyond one frame: keep reading,
