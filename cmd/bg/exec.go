@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
-	cmdfs "github.com/slicer-cli/slicer/cmd/fs"
 	"github.com/slicer-cli/slicer/pkg/client"
 	"github.com/slicer-cli/slicer/pkg/iostreams"
 	"github.com/slicer-cli/slicer/pkg/output"
@@ -185,7 +184,7 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		return err
 	})
 	if err != nil {
-		return cmdfs.GuestError(fmt.Errorf("start background process in VM %q: %w", opts.VM, err), opts.VM)
+		return cmdutil.GuestError(fmt.Errorf("start background process in VM %q: %w", opts.VM, err), opts.VM)
 	}
 	line := execLine("exec_id", res.ExecID, "pid", strconv.Itoa(res.PID), "vm", vm,
 		"started_at", res.StartedAt.Format(time.RFC3339), "ring_bytes", strconv.FormatInt(res.RingBytes, 10))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -308,5 +309,20 @@ func TestResolveVMProbesOneVM(t *testing.T) {
 	}}
 	if _, err := ResolveVM(context.Background(), f2, "vm-1"); err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("transport error = %v", err)
+	}
+}
+
+func TestGuestError(t *testing.T) {
+	if GuestError(nil, "x") != nil {
+		t.Fatal("nil error changed")
+	}
+	paused := &client.APIError{StatusCode: 409, Message: "VM is paused"}
+	err := GuestError(fmt.Errorf("exec: %w", paused), "box")
+	if !strings.Contains(err.Error(), "slicer vm resume box") || !errors.As(err, new(*client.APIError)) {
+		t.Fatalf("err = %v", err)
+	}
+	other := errors.New("x")
+	if GuestError(other, "box") != other {
+		t.Fatal("other errors must pass unchanged")
 	}
 }

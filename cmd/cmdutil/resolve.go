@@ -123,3 +123,15 @@ func ValidateName(s string) error {
 	}
 	return nil
 }
+
+// GuestError adds what to do to a guest operation's failure: a paused VM
+// (409) needs `slicer vm resume`. vmArg is the VM as the user wrote it.
+func GuestError(err error, vmArg string) error {
+	if err == nil {
+		return nil
+	}
+	if IsAPIStatus(err, 409) {
+		return fmt.Errorf("%w\nThe VM is paused (or busy): resume it with `slicer vm resume %s` and try again", err, vmArg)
+	}
+	return err
+}

@@ -163,9 +163,9 @@ func cpRun(ctx context.Context, opts *CpOptions) error {
 		return err
 	}
 	if opts.Src.IsRemote() {
-		return cmdfs.GuestError(download(ctx, c, vm, opts), remote.VM)
+		return cmdutil.GuestError(download(ctx, c, vm, opts), remote.VM)
 	}
-	return cmdfs.GuestError(upload(ctx, c, vm, opts), remote.VM)
+	return cmdutil.GuestError(upload(ctx, c, vm, opts), remote.VM)
 }
 
 func copyErr(ctx context.Context, what string, err error) error {

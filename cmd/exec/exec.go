@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
-	cmdfs "github.com/slicer-cli/slicer/cmd/fs"
 	shellcmd "github.com/slicer-cli/slicer/cmd/shell"
 	"github.com/slicer-cli/slicer/pkg/client"
 	clientshell "github.com/slicer-cli/slicer/pkg/client/shell"
@@ -208,7 +207,7 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 	if jl != nil {
 		jl.finish(res, err)
 	}
-	return cmdfs.GuestError(resultError(opts.IO.ErrOut, vm, res, err), opts.VM)
+	return cmdutil.GuestError(resultError(opts.IO.ErrOut, vm, res, err), opts.VM)
 }
 
 // Result is how a remote command ended.

@@ -25,7 +25,7 @@ func NewCmdCat(f *cmdutil.Factory, runF func(context.Context, *PathOptions) erro
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return GuestError(catRun(cmd.Context(), opts), opts.VM)
+			return cmdutil.GuestError(catRun(cmd.Context(), opts), opts.VM)
 		},
 	}
 	return cmd

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -221,21 +220,6 @@ func TestWatch(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), "\n"); n != 2 || !strings.Contains(out.String(), `"type":"write"`) {
 		t.Fatalf("json %q", out.String())
-	}
-}
-
-func TestGuestError(t *testing.T) {
-	if GuestError(nil, "x") != nil {
-		t.Fatal("nil error changed")
-	}
-	paused := &client.APIError{StatusCode: 409, Message: "VM is paused"}
-	err := GuestError(fmt.Errorf("exec: %w", paused), "box")
-	if !strings.Contains(err.Error(), "slicer vm resume box") || !errors.As(err, new(*client.APIError)) {
-		t.Fatalf("err = %v", err)
-	}
-	other := errors.New("x")
-	if GuestError(other, "box") != other {
-		t.Fatal("other errors must pass unchanged")
 	}
 }
 

@@ -36,7 +36,7 @@ func NewCmdLs(f *cmdutil.Factory, runF func(context.Context, *PathOptions) error
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return GuestError(lsRun(cmd.Context(), opts), opts.VM)
+			return cmdutil.GuestError(lsRun(cmd.Context(), opts), opts.VM)
 		},
 	}
 	output.AddFlags(cmd, &opts.Output)

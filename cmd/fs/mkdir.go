@@ -38,7 +38,7 @@ func NewCmdMkdir(f *cmdutil.Factory, runF func(context.Context, *MkdirOptions) e
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return GuestError(mkdirRun(cmd.Context(), opts), opts.VM)
+			return cmdutil.GuestError(mkdirRun(cmd.Context(), opts), opts.VM)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Parents, "parents", "p", false, "Create missing parent directories; no error if the directory exists")

@@ -36,7 +36,7 @@ func NewCmdRm(f *cmdutil.Factory, runF func(context.Context, *RmOptions) error) 
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return GuestError(rmRun(cmd.Context(), opts), opts.VM)
+			return cmdutil.GuestError(rmRun(cmd.Context(), opts), opts.VM)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Recursive, "recursive", "r", false, "Remove directories and their contents")

@@ -30,7 +30,7 @@ func NewCmdStat(f *cmdutil.Factory, runF func(context.Context, *PathOptions) err
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return GuestError(statRun(cmd.Context(), opts), opts.VM)
+			return cmdutil.GuestError(statRun(cmd.Context(), opts), opts.VM)
 		},
 	}
 	output.AddFlags(cmd, &opts.Output)

@@ -77,7 +77,7 @@ given), slicer exits 124, so scripts can wait for a file:
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return GuestError(watchRun(cmd.Context(), opts), opts.VM)
+			return cmdutil.GuestError(watchRun(cmd.Context(), opts), opts.VM)
 		},
 	}
 	fl := cmd.Flags()

@@ -45,7 +45,7 @@ VM's default user owns the file.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return GuestError(writeRun(cmd.Context(), opts), opts.VM)
+			return cmdutil.GuestError(writeRun(cmd.Context(), opts), opts.VM)
 		},
 	}
 	cmd.Flags().Uint32Var(&opts.UID, "uid", 0, "Owner user id (default: the VM's default user)")

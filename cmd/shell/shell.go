@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
-	cmdfs "github.com/slicer-cli/slicer/cmd/fs"
 	"github.com/slicer-cli/slicer/pkg/client"
 	clientshell "github.com/slicer-cli/slicer/pkg/client/shell"
 	"github.com/slicer-cli/slicer/pkg/iostreams"
@@ -128,7 +127,7 @@ func shellRun(ctx context.Context, opts *ShellOptions) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return cmdfs.GuestError(err, opts.VM)
+		return cmdutil.GuestError(err, opts.VM)
 	}
 	defer s.Close()
 	fmt.Fprintln(opts.IO.ErrOut, "Connected! Press Ctrl+] to exit.")
