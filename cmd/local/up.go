@@ -29,6 +29,8 @@ type UpOptions struct {
 	Listen     string
 	ConfigFile string
 	Detach     bool
+	// Version is the slicer binary's version, which the daemon reports.
+	Version string
 
 	// executable and checkBwrap are replaced in tests.
 	executable func() (string, error)
@@ -37,7 +39,7 @@ type UpOptions struct {
 
 // NewCmdUp returns `slicer local up`.
 func NewCmdUp(f *cmdutil.Factory, runF func(context.Context, *UpOptions) error) *cobra.Command {
-	opts := &UpOptions{IO: f.IOStreams, executable: os.Executable, checkBwrap: sandbox.CheckBwrap}
+	opts := &UpOptions{IO: f.IOStreams, Version: f.AppVersion, executable: os.Executable, checkBwrap: sandbox.CheckBwrap}
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start the local daemon",
@@ -104,7 +106,7 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 	if opts.Detach {
 		return upDetached(ctx, opts)
 	}
-	d, err := localdaemon.Start(localdaemon.Options{StateDir: opts.StateDir, Listen: opts.Listen, Config: cfg, Log: opts.IO.ErrOut})
+	d, err := localdaemon.Start(localdaemon.Options{StateDir: opts.StateDir, Listen: opts.Listen, Config: cfg, Log: opts.IO.ErrOut, Version: opts.Version})
 	if err != nil {
 		return err
 	}

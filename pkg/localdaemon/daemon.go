@@ -39,12 +39,6 @@ import (
 	"time"
 )
 
-// Version is reported by GET /info and as the agent version; set at build time.
-var (
-	Version   = "dev"
-	GitCommit = ""
-)
-
 // Options configures a daemon.
 type Options struct {
 	// StateDir holds VMs, secrets, proxy state, the socket and the token.
@@ -58,6 +52,9 @@ type Options struct {
 	Log io.Writer
 	// HeartbeatInterval is the fs-watch SSE heartbeat period (default 15s).
 	HeartbeatInterval time.Duration
+	// Version is what GET /info and agent health report: the version of the
+	// slicer binary serving them ("dev" when empty).
+	Version string
 }
 
 // Daemon is a running local daemon.
@@ -116,6 +113,9 @@ func Start(opts Options) (*Daemon, error) {
 	dir, err := filepath.Abs(opts.StateDir)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Version == "" {
+		opts.Version = "dev"
 	}
 	if len(opts.Config.HostGroups) == 0 {
 		opts.Config = DefaultConfig()

@@ -91,10 +91,9 @@ func (d *Daemon) handleHealthz(w http.ResponseWriter, r *http.Request) {
 
 func (d *Daemon) handleInfo(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, client.SlicerInfo{
-		Version:   Version,
-		GitCommit: GitCommit,
-		Platform:  runtime.GOOS,
-		Arch:      runtime.GOARCH,
+		Version:  d.opts.Version,
+		Platform: runtime.GOOS,
+		Arch:     runtime.GOARCH,
 	})
 	return nil
 }
@@ -618,7 +617,7 @@ func (d *Daemon) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	resp := healthResponse{
 		SlicerAgentHealthResponse: client.SlicerAgentHealthResponse{
 			Hostname:     vm.name,
-			AgentVersion: Version,
+			AgentVersion: d.opts.Version,
 			UserdataRan:  vm.rec.UserdataRan,
 			IP:           vmIP,
 		},
