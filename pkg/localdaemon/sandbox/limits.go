@@ -100,7 +100,7 @@ func applyLimits(cfg Config, name string, fz *freezer, pids []int, log io.Writer
 		}
 		if err != nil {
 			var dir string
-			dir, err = lc.setV1(cfg.Hostname, name, k, pids)
+			dir, err = lc.setV1(name, k, pids)
 			if err == nil {
 				lc.dirs = append(lc.dirs, dir)
 			}
@@ -134,12 +134,12 @@ func setV2(dir string, k limitKind) error {
 
 // setV1 makes a cgroup named name in k's v1 hierarchy, writes the limit and
 // moves pids into it.
-func (lc *limitCgroups) setV1(hostname, name string, k limitKind, pids []int) (string, error) {
+func (lc *limitCgroups) setV1(name string, k limitKind, pids []int) (string, error) {
 	base := cgroupV1Dir(k.controller)
 	if base == "" {
 		return "", fmt.Errorf("no writable %s cgroup", k.controller)
 	}
-	removeStale(base, hostname)
+	removeStale(base, name)
 	dir := filepath.Join(base, name)
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return "", err
@@ -167,12 +167,17 @@ func (lc *limitCgroups) remove(ctx context.Context) {
 	}
 }
 
-// removeStale removes empty cgroups of this hostname left by a daemon that
-// died (rmdir fails on a cgroup that still has processes).
-func removeStale(base, hostname string) {
-	stale, _ := filepath.Glob(filepath.Join(base, "slicer-sandbox-"+hostname+"-*"))
+// removeStale removes empty cgroups that an earlier run of the same VM (the
+// same hostname and root directory: see cgroupName) left when its daemon
+// died; rmdir fails on a cgroup that still has processes. Other VMs' cgroups,
+// also those of another daemon's VM with the same hostname, never match.
+func removeStale(base, name string) {
+	prefix := name[:len(name)-len("-")-2*cgroupRandBytes]
+	stale, _ := filepath.Glob(filepath.Join(base, prefix+"-"+strings.Repeat("[0-9a-f]", 2*cgroupRandBytes)))
 	for _, d := range stale {
-		_ = os.Remove(d)
+		if filepath.Base(d) != name {
+			_ = os.Remove(d)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -263,7 +264,7 @@ type freezer struct {
 
 // newFreezer makes a cgroup for the sandbox and moves pids into it. It
 // returns nil when no freezer is usable (then Pause uses SIGSTOP).
-func newFreezer(hostname, name string, pids []int) *freezer {
+func newFreezer(name string, pids []int) *freezer {
 	if len(pids) == 0 || !useCgroupFreezer {
 		return nil
 	}
@@ -272,7 +273,7 @@ func newFreezer(hostname, name string, pids []int) *freezer {
 		if base == "" {
 			continue
 		}
-		removeStale(base, hostname)
+		removeStale(base, name)
 		fz := &freezer{dir: filepath.Join(base, name), v2: v2}
 		if err := os.Mkdir(fz.dir, 0o755); err != nil {
 			continue
@@ -308,11 +309,18 @@ func (f *freezer) moveBack(pids []int) {
 	}
 }
 
-// cgroupName is a new sandbox's cgroup name (the same in every hierarchy).
-func cgroupName(hostname string) string {
-	var rnd [4]byte
+// cgroupRandBytes is the random part of a cgroup name, in bytes.
+const cgroupRandBytes = 4
+
+// cgroupName is a new sandbox's cgroup name (the same in every hierarchy):
+// the hostname, a hash of the VM's root directory, which tells apart VMs of
+// the same hostname under different daemons (parallel tests, several state
+// directories), and a random part for this run.
+func cgroupName(hostname, root string) string {
+	sum := sha256.Sum256([]byte(root))
+	var rnd [cgroupRandBytes]byte
 	_, _ = rand.Read(rnd[:])
-	return "slicer-sandbox-" + hostname + "-" + hex.EncodeToString(rnd[:])
+	return "slicer-sandbox-" + hostname + "-" + hex.EncodeToString(sum[:4]) + "-" + hex.EncodeToString(rnd[:])
 }
 
 // cgroupDir is the daemon's own cgroup directory in the v2 hierarchy, or in

@@ -221,8 +221,8 @@ func Start(ctx context.Context, cfg Config) (*Sandbox, error) {
 	// Only bwrap's init and the idle agent exist now, so moving them into a
 	// freezer cgroup is race-free: everything started later inherits it.
 	pids := s.treePids()
-	name := cgroupName(cfg.Hostname)
-	s.freezer = newFreezer(cfg.Hostname, name, pids)
+	name := cgroupName(cfg.Hostname, cfg.Root)
+	s.freezer = newFreezer(name, pids)
 	s.limits = applyLimits(cfg, name, s.freezer, pids, log)
 	return s, nil
 }
