@@ -238,10 +238,13 @@ func (d *Daemon) Close() error {
 	}
 	d.mu.Unlock()
 
-	d.cancel()
+	// Connections go first: a client streaming exec output must see the
+	// daemon vanish (no exit status, slicer exits 255), not an exit frame
+	// for a process the daemon killed on its way out.
 	for _, s := range d.servers {
 		_ = s.Close()
 	}
+	d.cancel()
 	var wg sync.WaitGroup
 	for _, vm := range vms {
 		wg.Add(1)
