@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,6 +44,35 @@ type agent struct {
 	spawnCh chan func()
 }
 
+// agentThreads is how many OS threads the agent creates at start. The
+// agent shares the VM's process limit (pids.max counts threads), and the Go
+// runtime aborts the whole process when it cannot create a thread it needs:
+// a fork bomb in the VM would take the agent, and with it the VM, down.
+// Threads created up front and parked stay with the runtime for reuse, so
+// the agent keeps working at the limit unless more than this many of its
+// system calls block at once.
+const agentThreads = 24
+
+// warmThreads makes the runtime create n OS threads now: n goroutines each
+// hold a thread of their own until all n have one, then release them to the
+// runtime's idle pool (a thread is only destroyed when a goroutine exits
+// while locked to it, which these do not).
+func warmThreads(n int) {
+	var all, done sync.WaitGroup
+	all.Add(n)
+	done.Add(n)
+	for range n {
+		go func() {
+			defer done.Done()
+			runtime.LockOSThread()
+			all.Done()
+			all.Wait()
+			runtime.UnlockOSThread()
+		}()
+	}
+	done.Wait()
+}
+
 func runAgent() error {
 	var st unix.Stat_t
 	if err := unix.Fstat(3, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK {
@@ -52,6 +82,7 @@ func runAgent() error {
 	if err != nil {
 		return err
 	}
+	warmThreads(agentThreads)
 	// Nothing the daemon or bwrap left open may reach a process in the VM.
 	if err := unix.CloseRange(4, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		ents, err := os.ReadDir("/proc/self/fd")
