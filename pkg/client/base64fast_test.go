@@ -1,0 +1,86 @@
+package client
+
+import (
+	"bytes"
+	"encoding/base64"
+	"testing"
+)
+
+// checkDecodeBase64 pins decodeBase64 to encoding/base64: where it answers,
+// the bytes are the same; where the input is plain padded base64 (what
+// encoding/base64 itself writes), it must answer.
+func checkDecodeBase64(t *testing.T, src []byte) {
+	t.Helper()
+	want := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+	wn, werr := base64.StdEncoding.Decode(want, src)
+	got := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+	gn, ok := decodeBase64(got, src)
+	if ok {
+		if werr != nil {
+			t.Fatalf("decodeBase64(%q) accepted what encoding/base64 refuses: %v", src, werr)
+		}
+		if !bytes.Equal(got[:gn], want[:wn]) {
+			t.Fatalf("decodeBase64(%q) = %x, encoding/base64 gives %x", src, got[:gn], want[:wn])
+		}
+	}
+	if werr == nil && bytes.Equal([]byte(base64.StdEncoding.EncodeToString(want[:wn])), src) && !ok {
+		t.Fatalf("decodeBase64(%q) refused canonical base64", src)
+	}
+}
+
+func TestDecodeBase64(t *testing.T) {
+	var raw []byte
+	for n := range 200 {
+		checkDecodeBase64(t, []byte(base64.StdEncoding.EncodeToString(raw)))
+		raw = append(raw, byte(n*37+n>>3))
+	}
+	all := make([]byte, 256*3)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	checkDecodeBase64(t, []byte(base64.StdEncoding.EncodeToString(all)))
+	for _, s := range []string{
+		"", "=", "====", "QQ==", "QUI=", "QUJD", "QQ", "QUJDRA", "QQ==QUJD", "QUJD\nRA==",
+		"QUJDREVGR0hJSktMTU5PUFFS\r\nU1RV", "QUJDREVGR0hJSktMTU5PUFFS-_", "QR==", "QUJDREVGR0hJSktMTU5PUFF=",
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo\x00",
+	} {
+		checkDecodeBase64(t, []byte(s))
+	}
+}
+
+func TestDecodeBase64ShortDestination(t *testing.T) {
+	src := []byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("xyz"), 40)))
+	for size := range base64.StdEncoding.DecodedLen(len(src)) {
+		if n, ok := decodeBase64(make([]byte, size), src); ok {
+			t.Fatalf("decodeBase64 into %d bytes answered %d bytes of 120", size, n)
+		}
+	}
+}
+
+func FuzzDecodeBase64(f *testing.F) {
+	f.Add([]byte("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="))
+	f.Add([]byte("QUJD\nRA=="))
+	f.Add([]byte("QR=="))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		checkDecodeBase64(t, src)
+		checkDecodeBase64(t, []byte(base64.StdEncoding.EncodeToString(src)))
+	})
+}
+
+func BenchmarkDecodeBase64(b *testing.B) {
+	raw := bytes.Repeat([]byte{1, 2, 3, 250}, 8192)
+	src := []byte(base64.StdEncoding.EncodeToString(raw))
+	dst := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+	b.Run("fast", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			decodeBase64(dst, src)
+		}
+	})
+	b.Run("encoding/base64", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			base64.StdEncoding.Decode(dst, src)
+		}
+	})
+}
