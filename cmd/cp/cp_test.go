@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"go.uber.org/goleak"
 
@@ -504,5 +507,80 @@ func TestStdinTarDotPrefix(t *testing.T) {
 	cmd.SetErr(io.Discard)
 	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "gunzip") || len(got) != 0 {
 		t.Fatalf("err = %v, uploads %d", err, len(got))
+	}
+}
+
+// A tar download is extracted straight from the body when the copy hands the
+// sink a reader (what the real client does), and through a pipe when the
+// source writes; either way a download cut short, even between two entries,
+// leaves nothing behind.
+func TestDownloadDirSinkPaths(t *testing.T) {
+	stat := map[string]client.SlicerFSInfo{"/d": {Name: "d", Type: "directory"}}
+	archive := func(entries int) []byte {
+		var b bytes.Buffer
+		tw := tar.NewWriter(&b)
+		for i := range entries {
+			body := strings.Repeat("x", 700*i)
+			_ = tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("f%d", i), Size: int64(len(body)), Mode: 0o644, Typeflag: tar.TypeReg})
+			_, _ = tw.Write([]byte(body))
+		}
+		if entries == 3 {
+			_ = tw.Close()
+		} else {
+			_ = tw.Flush() // no end-of-archive blocks: cut between entries
+		}
+		return b.Bytes()
+	}
+	cut := errors.New("connection reset by peer")
+	for _, tc := range []struct {
+		name    string
+		copy    func(w io.Writer) error
+		wantErr error
+	}{
+		{"reader", func(w io.Writer) error {
+			_, err := io.Copy(w, struct{ io.Reader }{bytes.NewReader(archive(3))})
+			return err
+		}, nil},
+		{"writes", func(w io.Writer) error { _, err := w.Write(archive(3)); return err }, nil},
+		{"reader cut between entries", func(w io.Writer) error {
+			_, err := io.Copy(w, io.MultiReader(bytes.NewReader(archive(2)), iotest.ErrReader(cut)))
+			return err
+		}, cut},
+		{"writes cut between entries", func(w io.Writer) error {
+			if _, err := w.Write(archive(2)); err != nil {
+				return err
+			}
+			return cut
+		}, cut},
+		{"fails before any byte", func(w io.Writer) error { return cut }, cut},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := downloadFake(stat, func(p, mode string, w io.Writer) error { return tc.copy(w) })
+			base := t.TempDir()
+			f, _, _, _ := newFactory(fake)
+			cmd := NewCmdCp(f, nil)
+			cmd.SetArgs([]string{"-r", "vm-1:/d", filepath.Join(base, "out")})
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			err := cmd.Execute()
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				if got := listDir(t, base); len(got) != 0 {
+					t.Fatalf("left behind %q", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(listDir(t, base), ","); got != "out,out/f0,out/f1,out/f2" {
+				t.Fatalf("got %q", got)
+			}
+			if b, _ := os.ReadFile(filepath.Join(base, "out", "f2")); len(b) != 1400 {
+				t.Fatalf("f2 has %d bytes", len(b))
+			}
+		})
 	}
 }

@@ -167,13 +167,6 @@ func downloadDir(ctx context.Context, c client.Interface, vm string, opts *CpOpt
 	default:
 		return fmt.Errorf("destination %s: %w", dst, err)
 	}
-	pr, pw := io.Pipe()
-	dlErr := make(chan error, 1)
-	go func() {
-		err := c.CpFromVMToWriter(ctx, vm, src, pw, ModeTar, opts.Excludes...)
-		pw.CloseWithError(err)
-		dlErr <- err
-	}()
 	eo := tarstream.ExtractOptions{
 		Excludes: opts.Excludes,
 		OnSkip: func(s tarstream.Skip) {
@@ -191,13 +184,102 @@ func downloadDir(ctx context.Context, c client.Interface, vm string, opts *CpOpt
 		eo.Owner = &tarstream.Owner{UID: u, GID: g}
 	}
 	p := opts.IO.NewProgress(filepath.Base(target), -1)
-	_, err = tarstream.ExtractToDir(ctx, p.Reader(pr), target, eo)
-	pr.CloseWithError(errors.New("extraction ended"))
-	derr := <-dlErr
-	if derr != nil && (err == nil || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "extraction ended")) {
+	sink := &extractSink{ctx: ctx, target: target, opts: eo, progress: p.Reader}
+	derr := c.CpFromVMToWriter(ctx, vm, src, sink, ModeTar, opts.Excludes...)
+	err = sink.close(derr)
+	if !sink.started && err == nil && derr == nil {
+		// An empty response: extract the empty archive it stands for.
+		_, err = sink.extract(strings.NewReader(""))
+	}
+	if derr != nil && (err == nil || !sink.started || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errSinkAborted)) {
 		err = derr
 	}
 	return finish(ctx, p, err, fmt.Sprintf("copy %s:%s to %s", vm, src, target))
+}
+
+// extractSink is the writer a tar download is copied into: it extracts the
+// archive into target. io.Copy inside CpFromVMToWriter hands it the response
+// body itself (ReadFrom), so the extraction reads the socket in the calling
+// goroutine, with no pipe and no goroutine hand-off per 32 KiB piece. Plain
+// Writes (from a source that drives the copy itself) go through a pipe to an
+// extraction goroutine; close ends that and reports its result.
+type extractSink struct {
+	ctx      context.Context
+	target   string
+	opts     tarstream.ExtractOptions
+	progress func(io.Reader) io.Reader
+
+	started bool
+	err     error // the extraction's result, once it ran
+
+	pw   *io.PipeWriter
+	done chan struct{}
+}
+
+// errSinkAborted ends a piped extraction whose download failed.
+var errSinkAborted = errors.New("download ended early")
+
+func (s *extractSink) ReadFrom(r io.Reader) (int64, error) {
+	if s.pw != nil { // already extracting from Writes: keep feeding them
+		return io.Copy(s.pw, r)
+	}
+	if s.started {
+		return 0, errors.New("the archive was already extracted")
+	}
+	return s.extract(r)
+}
+
+func (s *extractSink) extract(r io.Reader) (int64, error) {
+	s.started = true
+	cr := &countingReader{r: s.progress(r)}
+	_, s.err = tarstream.ExtractToDir(s.ctx, cr, s.target, s.opts)
+	return cr.n, s.err
+}
+
+func (s *extractSink) Write(b []byte) (int, error) {
+	if s.pw == nil {
+		if s.started {
+			return 0, errors.New("the archive was already extracted")
+		}
+		pr, pw := io.Pipe()
+		s.pw, s.done = pw, make(chan struct{})
+		go func() {
+			defer close(s.done)
+			_, err := s.extract(pr)
+			if err == nil {
+				err = errors.New("extraction ended")
+			}
+			pr.CloseWithError(err)
+		}()
+	}
+	return s.pw.Write(b)
+}
+
+// close ends a piped extraction, at the end of the archive when the download
+// succeeded and as a failure otherwise (so a download cut at an entry
+// boundary cannot pass for a shorter archive), and returns the extraction's
+// error.
+func (s *extractSink) close(download error) error {
+	if s.pw != nil {
+		if download != nil {
+			s.pw.CloseWithError(errSinkAborted)
+		} else {
+			s.pw.Close()
+		}
+		<-s.done
+	}
+	return s.err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
 }
 
 // fileAsTar writes a one-entry tar stream of a VM file to w.
