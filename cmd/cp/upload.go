@@ -12,6 +12,7 @@ import (
 
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
 	"github.com/slicer-cli/slicer/pkg/client"
+	"github.com/slicer-cli/slicer/pkg/iostreams"
 	"github.com/slicer-cli/slicer/pkg/tarstream"
 )
 
@@ -116,22 +117,21 @@ func uploadDir(ctx context.Context, c client.Interface, vm string, opts *CpOptio
 			return fmt.Errorf("destination %s in VM %q exists and is not a directory", dst, vm)
 		}
 	}
-	pr, pw := io.Pipe()
-	archErr := make(chan error, 1)
-	go func() {
-		_, err := tarstream.ArchivePath(ctx, pw, src, tarstream.ArchiveOptions{
-			Excludes: excludes,
-			OnSkip: func(s tarstream.Skip) {
-				fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", s)
-			},
-		})
-		pw.CloseWithError(err)
-		archErr <- err
-	}()
+	ar := tarstream.NewArchiveReader(ctx, src, tarstream.ArchiveOptions{
+		Excludes: excludes,
+		OnSkip: func(s tarstream.Skip) {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", s)
+		},
+	})
 	p := opts.IO.NewProgress(filepath.Base(filepath.Clean(src)), -1)
-	err := c.CpToVMFromReader(ctx, vm, p.Reader(pr), target, uid, gid, "", ModeTar)
-	pr.CloseWithError(errors.New("upload ended"))
-	aerr := <-archErr
+	err := c.CpToVMFromReader(ctx, vm, archiveBody{ar: ar, r: p.Reader(ar), p: p}, target, uid, gid, "", ModeTar)
+	ar.Close()
+	_, aerr := ar.Wait()
+	if errors.Is(aerr, tarstream.ErrArchiveUsed) || errors.Is(aerr, tarstream.ErrConsumerGone) {
+		// The request failed before its body was sent, or the upload
+		// ended under the archiver: err says why.
+		aerr = nil
+	}
 	if err == nil && aerr != nil {
 		err = aerr
 	}
@@ -142,6 +142,20 @@ func uploadDir(ctx context.Context, c client.Interface, vm string, opts *CpOptio
 	}
 	return finish(ctx, p, err, fmt.Sprintf("copy %s to %s:%s", src, vm, target))
 }
+
+// archiveBody is the request body of a directory upload. It keeps the
+// ArchiveReader's WriteTo, which net/http uses to send a body: the archive
+// then goes straight into the request stream, in the archiver's 256 KiB
+// pieces, with no pipe between (the progress meter counts what is written).
+type archiveBody struct {
+	ar *tarstream.ArchiveReader
+	r  io.Reader // ar through the progress meter
+	p  *iostreams.Progress
+}
+
+func (b archiveBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+func (b archiveBody) WriteTo(w io.Writer) (int64, error) { return b.ar.WriteTo(b.p.Writer(w)) }
 
 // finish ends the progress meter and wraps a failure.
 func finish(ctx context.Context, p interface {

@@ -171,26 +171,17 @@ func (c *SlicerClient) CpToVM(ctx context.Context, vmName, localPath, vmPath str
 	if err != nil {
 		return fmt.Errorf("copy to VM: %w", err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	pr, pw := io.Pipe()
-	archErr := make(chan error, 1)
-	go func() {
-		_, err := tarstream.ArchivePath(ctx, pw, abs, tarstream.ArchiveOptions{Excludes: excludePatterns})
-		pw.CloseWithError(err)
-		archErr <- err
-	}()
-	upErr := c.cpToVMFromReader(ctx, vmName, pr, vmPath, uid, gid, permissions, mode, excludePatterns, size)
-	pr.CloseWithError(errUploadDone)
-	cancel()
-	aErr := <-archErr
-	if aErr != nil && !errors.Is(aErr, errUploadDone) && !errors.Is(aErr, context.Canceled) {
+	// The transport sends the body with the reader's WriteTo: the archive
+	// goes straight into the request stream, with no pipe.
+	ar := tarstream.NewArchiveReader(ctx, abs, tarstream.ArchiveOptions{Excludes: excludePatterns})
+	upErr := c.cpToVMFromReader(ctx, vmName, ar, vmPath, uid, gid, permissions, mode, excludePatterns, size)
+	ar.Close()
+	_, aErr := ar.Wait()
+	if aErr != nil && !errors.Is(aErr, tarstream.ErrConsumerGone) && !errors.Is(aErr, tarstream.ErrArchiveUsed) && !errors.Is(aErr, context.Canceled) {
 		return fmt.Errorf("copy to VM: archive %s: %w", localPath, aErr)
 	}
 	return upErr
 }
-
-var errUploadDone = errors.New("upload finished")
 
 // unpackedSize sums the regular-file bytes an archive of abs will carry
 // (after excludes), for the X-Slicer-Unpacked-Size header.

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -100,6 +101,7 @@ type archiver struct {
 	opts ArchiveOptions
 	tw   *tar.Writer
 	res  Result
+	buf  []byte // file contents pass through it
 }
 
 // walkDir writes the entries below dir (a root-relative name, open as d);
@@ -111,19 +113,44 @@ func (a *archiver) walkDir(d *os.Root, dir, rel string) error {
 	if err != nil {
 		return inDir(rootErr(err), dir)
 	}
-	names, err := f.Readdirnames(-1)
-	f.Close()
+	defer f.Close()
+	// The directory's descriptor, for the fast path of fileAt: the listing
+	// then also tells which entries are regular files (os.File.ReadDir
+	// would lstat every entry of a directory opened in a Root).
+	dirfd := -1
+	if archiveAtSupported {
+		dirfd = descriptor(f)
+	}
+	var entries []dirEntry
+	if dirfd >= 0 {
+		entries, err = readDirTypes(dirfd)
+	} else {
+		var names []string
+		names, err = f.Readdirnames(-1)
+		for _, n := range names {
+			entries = append(entries, dirEntry{name: n})
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("read directory %s: %w", quote(dir), err)
 	}
-	slices.Sort(names)
-	for _, n := range names {
+	slices.SortFunc(entries, func(x, y dirEntry) int { return strings.Compare(x.name, y.name) })
+	for _, e := range entries {
 		if err := a.ctx.Err(); err != nil {
 			return err
 		}
+		n := e.name
 		child := path.Join(dir, n)
 		childRel := path.Join(rel, n)
 		if Excluded(childRel, a.opts.Excludes) {
+			continue
+		}
+		if dirfd >= 0 && e.regular {
+			// What the directory listing says is a regular file is opened
+			// straight away, without a separate lstat.
+			if err := a.fileAt(dirfd, dir, n, childRel); err != nil {
+				return err
+			}
 			continue
 		}
 		fi, err := d.Lstat(n)
@@ -173,6 +200,13 @@ func (a *archiver) walkDir(d *os.Root, dir, rel string) error {
 		}
 	}
 	return nil
+}
+
+// dirEntry is a name from a directory listing; regular is true when the
+// listing itself says the entry is a regular file.
+type dirEntry struct {
+	name    string
+	regular bool
 }
 
 // inDir makes the path of a *fs.PathError from a directory handle
@@ -232,27 +266,45 @@ func (a *archiver) file(d *os.Root, dir, name, rel string, want fs.FileInfo) err
 		}
 		return nil
 	}
-	mode := fi.Mode() & fs.ModePerm
+	if err := a.tw.WriteHeader(fileHeader(rel, fi.Mode(), fi.Size(), fi.ModTime())); err != nil {
+		return err
+	}
+	return a.contents(f, rel, fi.Size())
+}
+
+// fileHeader is the header of a regular file: its permission bits (any
+// execute bit set makes all three set), size and mtime in whole seconds.
+func fileHeader(rel string, perm fs.FileMode, size int64, mtime time.Time) *tar.Header {
+	mode := perm & fs.ModePerm
 	if mode&0o111 != 0 {
 		mode |= 0o111
 	}
-	hdr := &tar.Header{
+	return &tar.Header{
 		Typeflag: tar.TypeReg,
 		Name:     rel,
 		Mode:     int64(mode),
-		Size:     fi.Size(),
-		ModTime:  fi.ModTime().Truncate(time.Second),
+		Size:     size,
+		ModTime:  mtime.Truncate(time.Second),
 	}
-	if err := a.tw.WriteHeader(hdr); err != nil {
-		return err
+}
+
+// contents copies exactly size bytes of r (the file rel, its header
+// written) into the archive, through one buffer reused for every file.
+func (a *archiver) contents(r io.Reader, rel string, size int64) error {
+	if a.buf == nil {
+		a.buf = make([]byte, 256<<10)
 	}
-	n, err := io.CopyN(a.tw, &ctxReader{ctx: a.ctx, r: f}, fi.Size())
+	lr := &io.LimitedReader{R: &ctxReader{ctx: a.ctx, r: r}, N: size}
+	n, err := io.CopyBuffer(a.tw, lr, a.buf)
+	if err == nil && n < size {
+		err = io.EOF
+	}
 	if err != nil {
 		if ctxErr := a.ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
 		if err == io.EOF {
-			return fmt.Errorf("archive %s: file shrank while being read (%d of %d bytes)", quote(rel), n, fi.Size())
+			return fmt.Errorf("archive %s: file shrank while being read (%d of %d bytes)", quote(rel), n, size)
 		}
 		return fmt.Errorf("archive %s: %w", quote(rel), err)
 	}
