@@ -26,13 +26,13 @@ type ArchiveReader struct {
 	src    string
 	opts   ArchiveOptions
 
-	mu    sync.Mutex
+	mu     sync.Mutex
 	state  int // arIdle, arRunning, arDone
 	closed bool
-	pr    *io.PipeReader
-	done  chan struct{}
-	res   Result
-	err   error
+	pr     *io.PipeReader
+	done   chan struct{}
+	res    Result
+	err    error
 }
 
 const (
