@@ -240,6 +240,16 @@ func downloadFake(stat map[string]client.SlicerFSInfo, content func(p, mode stri
 	}
 }
 
+// execCp runs slicer cp with args against fake, its output discarded.
+func execCp(fake *clienttest.Fake, args ...string) error {
+	f, _, _, _ := newFactory(fake)
+	cmd := NewCmdCp(f, nil)
+	cmd.SetArgs(args)
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	return cmd.Execute()
+}
+
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
@@ -339,14 +349,7 @@ func TestDownloadDirPlacement(t *testing.T) {
 		_, err := tarstream.ArchivePath(context.Background(), w, tree, tarstream.ArchiveOptions{})
 		return err
 	})
-	run := func(args ...string) error {
-		f, _, _, _ := newFactory(fake)
-		cmd := NewCmdCp(f, nil)
-		cmd.SetArgs(args)
-		cmd.SetOut(io.Discard)
-		cmd.SetErr(io.Discard)
-		return cmd.Execute()
-	}
+	run := func(args ...string) error { return execCp(fake, args...) }
 	base := t.TempDir()
 	// Existing directory: the source lands inside under its own name.
 	if err := run("-r", "vm-1:/srv/app", base); err != nil {
@@ -385,12 +388,7 @@ func TestDownloadDirBrokenLeavesNothing(t *testing.T) {
 		return io.ErrUnexpectedEOF
 	})
 	base := t.TempDir()
-	f, _, _, _ := newFactory(fake)
-	cmd := NewCmdCp(f, nil)
-	cmd.SetArgs([]string{"-r", "vm-1:/d", filepath.Join(base, "out")})
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(io.Discard)
-	if err := cmd.Execute(); err == nil {
+	if err := execCp(fake, "-r", "vm-1:/d", filepath.Join(base, "out")); err == nil {
 		t.Fatal("broken download succeeded")
 	}
 	if got := listDir(t, base); len(got) != 0 {
@@ -557,12 +555,7 @@ func TestDownloadDirSinkPaths(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := downloadFake(stat, func(p, mode string, w io.Writer) error { return tc.copy(w) })
 			base := t.TempDir()
-			f, _, _, _ := newFactory(fake)
-			cmd := NewCmdCp(f, nil)
-			cmd.SetArgs([]string{"-r", "vm-1:/d", filepath.Join(base, "out")})
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
+			err := execCp(fake, "-r", "vm-1:/d", filepath.Join(base, "out"))
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tc.wantErr)
