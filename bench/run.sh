@@ -16,7 +16,7 @@
 #   BENCH_LINES          lines of the line-heavy exec     (20000000; quick 500000)
 #   BENCH_FWD_MB         bytes through the forward tunnel (1024; quick 128)
 #   BENCH_MEM_MB         copy size for the peak-RSS case  (4096; quick 256)
-#   BENCH_RUNS           repetitions of the bulk cases    (3; quick 2), best kept
+#   BENCH_RUNS           repetitions of the bulk cases    (5; quick 2), best kept
 #   BENCH_LAT_RUNS       repetitions of latency/startup   (30; quick 10)
 #   BENCH_GO=0           skip the Go list-rendering benchmarks
 #   BENCH_KEEP=1         keep the temp directory
@@ -36,7 +36,7 @@ EXEC_MB=${BENCH_EXEC_MB:-$(q 1024 64)}
 LINES=${BENCH_LINES:-$(q 20000000 500000)}
 FWD_MB=${BENCH_FWD_MB:-$(q 1024 128)}
 MEM_MB=${BENCH_MEM_MB:-$(q 4096 256)}
-RUNS=${BENCH_RUNS:-$(q 3 2)}
+RUNS=${BENCH_RUNS:-$(q 5 2)}
 LAT_RUNS=${BENCH_LAT_RUNS:-$(q 30 10)}
 RUN_GO=${BENCH_GO:-1}
 

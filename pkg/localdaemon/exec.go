@@ -206,7 +206,7 @@ func appendBase64Frame(b []byte, typ string, data []byte, ts time.Time) []byte {
 	return b
 }
 
-// writeLine writes one complete NDJSON line and flushes it.
+// writeLine writes complete NDJSON lines and flushes them.
 func (f *frameWriter) writeLine(line []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -321,24 +321,36 @@ func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p e
 	pump := func(typ string, src io.Reader) {
 		defer wg.Done()
 		buf := make([]byte, 32<<10)
-		var line []byte
+		// Frames go out in batches: while the process has more output
+		// waiting in its pipe, the next frames join the batch (up to
+		// execBatchBytes), so a stream of output costs the daemon and the
+		// client one write and one wake-up per batch rather than per 32 KiB
+		// frame. Once the pipe is empty the batch is written at once: no
+		// output waits for more.
+		ready, _ := src.(interface{ Ready() int })
+		var batch []byte
 		for {
 			n, rerr := src.Read(buf)
+			var werr error
 			if n > 0 {
 				progress.Add(int64(n))
-				var werr error
 				if p.stdio == "base64" {
-					line = appendBase64Frame(line[:0], typ, buf[:n], time.Now().UTC())
-					werr = fw.writeLine(line)
+					batch = appendBase64Frame(batch, typ, buf[:n], time.Now().UTC())
 				} else {
-					werr = fw.write(client.SlicerExecWriteResult{Type: typ, Data: string(buf[:n]), Timestamp: time.Now().UTC()})
+					var b []byte
+					b, werr = json.Marshal(client.SlicerExecWriteResult{Type: typ, Data: string(buf[:n]), Timestamp: time.Now().UTC()})
+					batch = append(append(batch, b...), '\n')
 				}
-				if werr != nil {
-					// The client is gone: stop the process.
-					_ = proc.Signal(syscall.SIGKILL)
-					_, _ = io.Copy(io.Discard, src)
-					return
-				}
+			}
+			if werr == nil && len(batch) > 0 && (rerr != nil || len(batch) >= execBatchBytes || ready == nil || ready.Ready() == 0) {
+				werr = fw.writeLine(batch)
+				batch = batch[:0]
+			}
+			if werr != nil {
+				// The client is gone: stop the process.
+				_ = proc.Signal(syscall.SIGKILL)
+				_, _ = io.Copy(io.Discard, src)
+				return
 			}
 			if rerr != nil {
 				return
@@ -383,6 +395,10 @@ func execStream(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, p e
 	}
 	return nil
 }
+
+// execBatchBytes bounds a batch of output frames written together (see
+// execStream's pump).
+const execBatchBytes = 192 << 10
 
 // stdinGrace is how long an exec whose process has exited waits for the
 // client to end its stdin before it cuts the request body off.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -267,4 +268,77 @@ func TestExecStdinEndsAfterExit(t *testing.T) {
 	if _, err := io.ReadAll(frames); err != nil {
 		t.Fatalf("rest of the response: %v", err)
 	}
+}
+
+// Output waiting in the process's pipe goes out with the frames before it,
+// several NDJSON lines in one HTTP chunk; output that is all there is goes
+// out at once, not held for more.
+func TestExecOutputBatches(t *testing.T) {
+	d, c := setup(t)
+	vm := newVM(t, c, client.SlicerCreateNodeRequest{})
+
+	// Latency: the first line arrives while the command still sleeps.
+	req, _ := http.NewRequest("POST", "http://unix/vm/"+vm+"/exec?cmd=/bin/sh&args=-c&args=echo+first%3B+sleep+5%3B+echo+second&stdio=base64", nil)
+	start := time.Now()
+	br := bufio.NewReader(doRaw(t, d, req).Body)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(line, `"type":"stdout"`) {
+			if el := time.Since(start); el > 4*time.Second {
+				t.Fatalf("the first output line took %v: held back for more", el)
+			}
+			break
+		}
+	}
+
+	// Batching: read the raw chunked response of a large output.
+	conn, err := net.Dial("unix", d.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "POST /vm/"+vm+"/exec?cmd=head&args=-c&args=16777216&args=/dev/zero&stdio=base64 HTTP/1.1\r\nHost: unix\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	raw := bufio.NewReader(conn)
+	for { // headers
+		line, err := raw.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	chunks, multi, frames := 0, 0, 0
+	for {
+		var size int
+		line, err := raw.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fmt.Sscanf(strings.TrimSpace(line), "%x", &size); err != nil {
+			t.Fatalf("chunk header %q: %v", line, err)
+		}
+		if size == 0 {
+			break
+		}
+		body := make([]byte, size+2)
+		if _, err := io.ReadFull(raw, body); err != nil {
+			t.Fatal(err)
+		}
+		n := strings.Count(string(body[:size]), "\n")
+		chunks++
+		frames += n
+		if n > 1 {
+			multi++
+		}
+	}
+	if frames < 16<<20/(32<<10) || multi == 0 {
+		t.Fatalf("%d frames in %d chunks, %d of them with several frames: want batched frames", frames, chunks, multi)
+	}
+	t.Logf("%d frames in %d chunks", frames, chunks)
 }

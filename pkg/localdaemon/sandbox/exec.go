@@ -256,6 +256,23 @@ func (r *eofReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// Ready reports how many bytes can be read at once without blocking
+// (FIONREAD), 0 when none or when that cannot be told.
+func (r *eofReader) Ready() int {
+	sc, err := r.f.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	_ = sc.Control(func(fd uintptr) {
+		v, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ) // FIONREAD
+		if err == nil {
+			n = v
+		}
+	})
+	return n
+}
+
 // ptyStdin writes to the PTY master. Closing it sends the terminal's
 // end-of-file character (Ctrl-D), the way a user ends input on a terminal.
 type ptyStdin struct {
