@@ -110,9 +110,12 @@ best_pair() {
 	awk -v o="$bo" -v b="$bb" 'BEGIN { printf "%.6f %.6f", o / 1e9, b / 1e9 }'
 }
 # time_one CMD...: sets _t to the wall time of one run in ns (the command's
-# stdout is discarded); a failure ends the script.
+# stdout is discarded); a failure ends the script. Dirty pages the previous
+# run left are written back first (sync, not timed), so that writeback does
+# not land on whichever side runs next.
 time_one() {
 	local t0 t1
+	sync
 	t0=$(now)
 	"$@" >/dev/null || { log "failed: $*"; exit 1; }
 	t1=$(now)
