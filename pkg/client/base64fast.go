@@ -3,31 +3,34 @@ package client
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"sync"
 )
 
 // Exec output arrives as base64 (stdio=base64), and decoding it is most of
 // the client's CPU time for a large output. decodeBase64 decodes standard,
-// padded base64 about twice as fast as encoding/base64 by looking up four
-// characters at a time in tables that hold each one's 6 bits already shifted
-// into place, and writing 6 output bytes at a time.
+// padded base64 more than twice as fast as encoding/base64 by looking up two
+// characters at a time in a table that holds their 12 bits, and writing 6
+// output bytes at a time.
 
-// b64Invalid marks a byte outside the alphabet in the tables below.
-const b64Invalid = 0x01000000
+// b64Invalid marks a pair of bytes that is not two base64 characters.
+const b64Invalid = 0x8000
 
-var b64Tables = func() (t [4][256]uint32) {
+// b64Pairs maps two characters, read as a little-endian uint16, to their 12
+// bits. It is built on first use (128 KiB), so commands that decode nothing
+// never pay for it.
+var b64Pairs = sync.OnceValue(func() *[1 << 16]uint16 {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	for i := range 256 {
-		for k := range t {
-			t[k][i] = b64Invalid
+	t := new([1 << 16]uint16)
+	for i := range t {
+		t[i] = b64Invalid
+	}
+	for hi := range len(alphabet) {
+		for lo := range len(alphabet) {
+			t[uint16(alphabet[hi])|uint16(alphabet[lo])<<8] = uint16(hi<<6 | lo)
 		}
 	}
-	for i := range len(alphabet) {
-		v := uint32(i)
-		c := alphabet[i]
-		t[0][c], t[1][c], t[2][c], t[3][c] = v<<18, v<<12, v<<6, v
-	}
 	return t
-}()
+})
 
 // decodeBase64 decodes src (standard alphabet, padded) into dst, which must
 // hold base64.StdEncoding.DecodedLen(len(src)) bytes, and returns the number
@@ -44,31 +47,36 @@ func decodeBase64(dst, src []byte) (int, bool) {
 		return 0, true
 	}
 	body, tail := src[:len(src)-4], src[len(src)-4:]
-	t0, t1, t2, t3 := &b64Tables[0], &b64Tables[1], &b64Tables[2], &b64Tables[3]
+	t := b64Pairs()
 	n := 0
 	// 16 characters give 12 bytes, written as two overlapping 8-byte stores
 	// (so 2 bytes of room past them are needed).
 	for len(body) >= 16 && len(dst)-n >= 14 {
 		s := body[:16]
-		a := t0[s[0]] | t1[s[1]] | t2[s[2]] | t3[s[3]]
-		b := t0[s[4]] | t1[s[5]] | t2[s[6]] | t3[s[7]]
-		c := t0[s[8]] | t1[s[9]] | t2[s[10]] | t3[s[11]]
-		d := t0[s[12]] | t1[s[13]] | t2[s[14]] | t3[s[15]]
-		if (a|b|c|d)&b64Invalid != 0 {
+		p0 := t[binary.LittleEndian.Uint16(s[0:])]
+		p1 := t[binary.LittleEndian.Uint16(s[2:])]
+		p2 := t[binary.LittleEndian.Uint16(s[4:])]
+		p3 := t[binary.LittleEndian.Uint16(s[6:])]
+		p4 := t[binary.LittleEndian.Uint16(s[8:])]
+		p5 := t[binary.LittleEndian.Uint16(s[10:])]
+		p6 := t[binary.LittleEndian.Uint16(s[12:])]
+		p7 := t[binary.LittleEndian.Uint16(s[14:])]
+		if (p0|p1|p2|p3|p4|p5|p6|p7)&b64Invalid != 0 {
 			return 0, false
 		}
 		o := dst[n : n+14]
-		binary.BigEndian.PutUint64(o, uint64(a)<<40|uint64(b)<<16)
-		binary.BigEndian.PutUint64(o[6:], uint64(c)<<40|uint64(d)<<16)
+		binary.BigEndian.PutUint64(o, uint64(p0)<<52|uint64(p1)<<40|uint64(p2)<<28|uint64(p3)<<16)
+		binary.BigEndian.PutUint64(o[6:], uint64(p4)<<52|uint64(p5)<<40|uint64(p6)<<28|uint64(p7)<<16)
 		n += 12
 		body = body[16:]
 	}
 	for len(body) >= 4 {
-		a := t0[body[0]] | t1[body[1]] | t2[body[2]] | t3[body[3]]
-		if a&b64Invalid != 0 {
+		hi, lo := t[binary.LittleEndian.Uint16(body)], t[binary.LittleEndian.Uint16(body[2:])]
+		if (hi|lo)&b64Invalid != 0 {
 			return 0, false
 		}
-		dst[n], dst[n+1], dst[n+2] = byte(a>>16), byte(a>>8), byte(a)
+		v := uint32(hi)<<12 | uint32(lo)
+		dst[n], dst[n+1], dst[n+2] = byte(v>>16), byte(v>>8), byte(v)
 		n += 3
 		body = body[4:]
 	}

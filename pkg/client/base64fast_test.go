@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"encoding/base64"
+	"strconv"
 	"testing"
 )
 
@@ -68,19 +69,32 @@ func FuzzDecodeBase64(f *testing.F) {
 }
 
 func BenchmarkDecodeBase64(b *testing.B) {
-	raw := bytes.Repeat([]byte{1, 2, 3, 250}, 8192)
-	src := []byte(base64.StdEncoding.EncodeToString(raw))
-	dst := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
-	b.Run("fast", func(b *testing.B) {
-		b.SetBytes(int64(len(raw)))
-		for b.Loop() {
-			decodeBase64(dst, src)
-		}
-	})
-	b.Run("encoding/base64", func(b *testing.B) {
-		b.SetBytes(int64(len(raw)))
-		for b.Loop() {
-			base64.StdEncoding.Decode(dst, src)
-		}
-	})
+	random := make([]byte, 32<<10)
+	for i := range random {
+		random[i] = byte(i*7919 + i>>7*31)
+	}
+	var lines []byte
+	for i := 1; len(lines) < 32<<10; i++ {
+		lines = strconv.AppendInt(lines, int64(i), 10)
+		lines = append(lines, '\n')
+	}
+	for _, in := range []struct {
+		name string
+		raw  []byte
+	}{{"zeros", make([]byte, 32<<10)}, {"lines", lines[:32<<10]}, {"mixed", random}} {
+		src := []byte(base64.StdEncoding.EncodeToString(in.raw))
+		dst := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+		b.Run(in.name+"/fast", func(b *testing.B) {
+			b.SetBytes(int64(len(in.raw)))
+			for b.Loop() {
+				decodeBase64(dst, src)
+			}
+		})
+		b.Run(in.name+"/encoding-base64", func(b *testing.B) {
+			b.SetBytes(int64(len(in.raw)))
+			for b.Loop() {
+				base64.StdEncoding.Decode(dst, src)
+			}
+		})
+	}
 }
