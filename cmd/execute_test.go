@@ -107,6 +107,10 @@ func TestRootUsageErrors(t *testing.T) {
 		{[]string{"vm", "pause"}, 2, "missing VM name"},
 		{[]string{"--url", "ftp://x", "vm", "list"}, 2, "invalid daemon URL"},
 		{[]string{"help", "exit-codes"}, 0, ""},
+		{[]string{"help", "vm", "add"}, 0, ""},
+		{[]string{"help"}, 0, ""},
+		{[]string{"help", "nosuch"}, 2, `unknown help topic "nosuch"`},
+		{[]string{"help", "vm", "nosuch"}, 2, `unknown help topic "vm nosuch"`},
 		{[]string{"version"}, 0, ""},
 	}
 	for _, tt := range tests {

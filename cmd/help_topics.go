@@ -1,7 +1,11 @@
 package cmd
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
+
+	"github.com/slicer-cli/slicer/cmd/cmdutil"
 )
 
 // helpTopics are `slicer help <topic>` pages without a command.
@@ -108,4 +112,38 @@ func newCmdHelpTopics() []*cobra.Command {
 		})
 	}
 	return out
+}
+
+// newCmdHelp replaces cobra's help command, which answers an unknown topic
+// with the root usage and exit code 0: `slicer help nosuch` (or `slicer help
+// vm nosuch`) is a usage error, like `slicer nosuch`.
+func newCmdHelp() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command or topic",
+		Long: `Help shows the help of any command or topic: slicer help vm add,
+slicer help exit-codes. Without an argument it shows slicer's own help.`,
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			parent, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []cobra.Completion
+			for _, sub := range parent.Commands() {
+				if (sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand()) && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				return cmdutil.FlagErrorf("unknown help topic %q: 'slicer help' lists the commands and topics", strings.Join(args, " "))
+			}
+			target.InitDefaultHelpFlag()
+			target.InitDefaultVersionFlag()
+			return target.Help()
+		},
+	}
 }

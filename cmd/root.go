@@ -309,6 +309,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	add("config", contextcmd.NewCmdContext(f), completion.NewCmdCompletion(f), info.NewCmdVersion(f))
 
 	root.AddCommand(newCmdHelpTopics()...)
+	root.SetHelpCommand(newCmdHelp())
 }
 
 // guestCommands are the guest verbs that live under `slicer vm`.
