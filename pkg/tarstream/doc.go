@@ -16,6 +16,13 @@
 //     VM's root.
 //   - [ArchivePath] does the same for a local path (a symlink given as the
 //     path itself is followed, as cp does for its arguments).
+//   - [NewArchiveReader] offers ArchivePath's archive as a reader whose
+//     WriteTo archives straight into the destination: net/http sends a
+//     request body that way, so an upload needs no pipe.
+//
+// On Linux a directory is listed with getdents64, and a regular file is
+// archived with openat (never following a link, never blocking on a FIFO),
+// fstat, read and close on its descriptor: four system calls, as GNU tar.
 //
 // Archives hold only directories (typeflag '5', name ending in "/") and
 // regular files ('0'). Symlinks are never followed during the walk;
