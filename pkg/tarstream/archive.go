@@ -96,12 +96,13 @@ func ArchivePath(ctx context.Context, w io.Writer, src string, opts ArchiveOptio
 }
 
 type archiver struct {
-	ctx  context.Context
-	root *os.Root
-	opts ArchiveOptions
-	tw   *tar.Writer
-	res  Result
-	buf  []byte // file contents pass through it
+	ctx    context.Context
+	root   *os.Root
+	opts   ArchiveOptions
+	tw     *tar.Writer
+	res    Result
+	buf    []byte // file contents pass through it
+	dirBuf []byte // getdents64 records land in it (Linux)
 }
 
 // walkDir writes the entries below dir (a root-relative name, open as d);
@@ -123,7 +124,10 @@ func (a *archiver) walkDir(d *os.Root, dir, rel string) error {
 	}
 	var entries []dirEntry
 	if dirfd >= 0 {
-		entries, err = readDirTypes(dirfd)
+		if a.dirBuf == nil {
+			a.dirBuf = make([]byte, 32<<10)
+		}
+		entries, err = readDirTypes(dirfd, a.dirBuf)
 	} else {
 		var names []string
 		names, err = f.Readdirnames(-1)

@@ -72,11 +72,10 @@ func (a *archiver) fileAt(dirfd int, dir, name, rel string) error {
 }
 
 // readDirTypes lists the directory open as fd (from its start: fd is fresh)
-// with getdents64, which also gives each entry's type, so no entry needs an
+// with getdents64 into buf, which also gives each entry's type, so no entry needs an
 // lstat to be known as a regular file. "." and ".." are left out.
-func readDirTypes(fd int) ([]dirEntry, error) {
+func readDirTypes(fd int, buf []byte) ([]dirEntry, error) {
 	var out []dirEntry
-	buf := make([]byte, 32<<10)
 	for {
 		n, err := unix.Getdents(fd, buf)
 		if err == unix.EINTR {

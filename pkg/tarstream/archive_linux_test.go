@@ -105,7 +105,7 @@ func TestReadDirTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	got, err := readDirTypes(descriptor(d))
+	got, err := readDirTypes(descriptor(d), make([]byte, 4<<10))
 	if err != nil {
 		t.Fatal(err)
 	}

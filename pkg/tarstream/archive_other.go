@@ -10,7 +10,7 @@ const archiveAtSupported = false
 
 func descriptor(*os.File) int { return -1 }
 
-func readDirTypes(int) ([]dirEntry, error) {
+func readDirTypes(int, []byte) ([]dirEntry, error) {
 	panic("tarstream: readDirTypes without archiveAtSupported")
 }
 

@@ -155,15 +155,10 @@ func (x *extractor) dirFD(dr *os.Root) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	sc, err := f.SyscallConn()
-	if err != nil {
+	fd := descriptor(f)
+	if fd < 0 {
 		f.Close()
-		return -1, err
-	}
-	fd := -1
-	if err := sc.Control(func(p uintptr) { fd = int(p) }); err != nil || fd < 0 {
-		f.Close()
-		return -1, errors.Join(errors.New("directory handle has no descriptor"), err)
+		return -1, errors.New("directory handle has no descriptor")
 	}
 	x.curFile, x.curFD = f, fd
 	return fd, nil
