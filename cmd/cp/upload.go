@@ -126,12 +126,7 @@ func uploadDir(ctx context.Context, c client.Interface, vm string, opts *CpOptio
 	p := opts.IO.NewProgress(filepath.Base(filepath.Clean(src)), -1)
 	err := c.CpToVMFromReader(ctx, vm, archiveBody{ar: ar, r: p.Reader(ar), p: p}, target, uid, gid, "", ModeTar)
 	ar.Close()
-	_, aerr := ar.Wait()
-	if errors.Is(aerr, tarstream.ErrArchiveUsed) || errors.Is(aerr, tarstream.ErrConsumerGone) {
-		// The request failed before its body was sent, or the upload
-		// ended under the archiver: err says why.
-		aerr = nil
-	}
+	_, aerr := ar.Wait() // only a failure of the archive itself
 	if err == nil && aerr != nil {
 		err = aerr
 	}

@@ -177,7 +177,7 @@ func (c *SlicerClient) CpToVM(ctx context.Context, vmName, localPath, vmPath str
 	upErr := c.cpToVMFromReader(ctx, vmName, ar, vmPath, uid, gid, permissions, mode, excludePatterns, size)
 	ar.Close()
 	_, aErr := ar.Wait()
-	if aErr != nil && !errors.Is(aErr, tarstream.ErrConsumerGone) && !errors.Is(aErr, tarstream.ErrArchiveUsed) && !errors.Is(aErr, context.Canceled) {
+	if aErr != nil && !errors.Is(aErr, context.Canceled) {
 		return fmt.Errorf("copy to VM: archive %s: %w", localPath, aErr)
 	}
 	return upErr

@@ -19,7 +19,9 @@ import (
 // behind a pipe.
 //
 // Close stops the archiver wherever it is; Wait returns its result once it
-// has stopped, and makes sure one that never started never will.
+// has stopped, and makes sure one that never started never will. Wait
+// reports only the archiver's own failures (a file that cannot be read):
+// when the consumer stopped it, the consumer knows why.
 type ArchiveReader struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -41,10 +43,10 @@ const (
 	arDone
 )
 
-// ErrConsumerGone wraps the error of an archiver that stopped because what
+// errConsumerGone wraps the error of an archiver that stopped because what
 // it wrote to failed, or because the reader was closed: the cause lies with
 // the consumer (an upload that ended), not with the files.
-var ErrConsumerGone = errors.New("tarstream: the archive's consumer stopped")
+var errConsumerGone = errors.New("tarstream: the archive's consumer stopped")
 
 // ErrArchiveUsed is what a second consumer of an ArchiveReader gets, and
 // one that comes after Wait or Close.
@@ -87,14 +89,14 @@ func (r *ArchiveReader) WriteTo(w io.Writer) (int64, error) {
 	return cw.n, err
 }
 
-// blame marks err as the consumer's doing (ErrConsumerGone) when a write
+// blame marks err as the consumer's doing (errConsumerGone) when a write
 // failed or Close stopped the archiver.
 func (r *ArchiveReader) blame(err error, cw *countWriter) error {
 	r.mu.Lock()
 	closed := r.closed
 	r.mu.Unlock()
 	if err != nil && (cw.err != nil || closed) {
-		return fmt.Errorf("%w: %w", ErrConsumerGone, err)
+		return fmt.Errorf("%w: %w", errConsumerGone, err)
 	}
 	return err
 }
@@ -138,7 +140,6 @@ func (r *ArchiveReader) Close() error {
 	idle := r.state == arIdle
 	if idle {
 		r.state = arDone
-		r.err = ErrArchiveUsed
 	}
 	r.mu.Unlock()
 	if idle {
@@ -150,20 +151,24 @@ func (r *ArchiveReader) Close() error {
 	return nil
 }
 
-// Wait returns the archiver's result once it has stopped. For a reader
-// never consumed it returns at once, with ErrArchiveUsed, and the reader
-// can no longer be consumed. An archiver stopped by Close or by a failed
-// write reports an error wrapping ErrConsumerGone.
+// Wait returns the archiver's result once it has stopped: the error of the
+// archive itself (a file that cannot be read), nil when it was complete or
+// when its consumer stopped it (Close, a failed write: the consumer has the
+// reason). For a reader never consumed it returns at once, and the reader
+// can no longer be consumed.
 func (r *ArchiveReader) Wait() (Result, error) {
 	r.mu.Lock()
 	if r.state == arIdle {
-		r.state, r.err = arDone, ErrArchiveUsed
+		r.state = arDone
 		close(r.done)
 	}
 	r.mu.Unlock()
 	<-r.done
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if errors.Is(r.err, errConsumerGone) {
+		return r.res, nil
+	}
 	return r.res, r.err
 }
 
