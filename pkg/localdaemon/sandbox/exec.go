@@ -235,6 +235,7 @@ type eofReader struct {
 	pty bool
 	eof bool
 	mu  sync.Mutex
+	raw syscall.RawConn // f's, for Ready; used by the reading goroutine only
 }
 
 func (r *eofReader) Read(b []byte) (int, error) {
@@ -259,12 +260,15 @@ func (r *eofReader) Read(b []byte) (int, error) {
 // Ready reports how many bytes can be read at once without blocking
 // (FIONREAD), 0 when none or when that cannot be told.
 func (r *eofReader) Ready() int {
-	sc, err := r.f.SyscallConn()
-	if err != nil {
-		return 0
+	if r.raw == nil { // once: SyscallConn allocates, and Ready runs per read
+		sc, err := r.f.SyscallConn()
+		if err != nil {
+			return 0
+		}
+		r.raw = sc
 	}
 	n := 0
-	_ = sc.Control(func(fd uintptr) {
+	_ = r.raw.Control(func(fd uintptr) {
 		v, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ) // FIONREAD
 		if err == nil {
 			n = v
