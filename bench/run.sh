@@ -47,8 +47,10 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/slicer-bench.XXXXXX")
 daemon=""
 fwd=""
+relays=()
 cleanup() {
 	[ -n "$fwd" ] && kill "$fwd" 2>/dev/null && wait "$fwd" 2>/dev/null
+	for p in "${relays[@]}"; do kill "$p" 2>/dev/null || true; done
 	if [ -n "$daemon" ]; then
 		kill "$daemon" 2>/dev/null || true
 		wait "$daemon" 2>/dev/null || true
@@ -295,6 +297,37 @@ if [ ${#fwd_cmd[@]} -gt 0 ]; then
 else
 	rows+=("$(printf '%-34s %14s %14s %9s %9s  %s' "forward ${FWD_MB} MiB TCP" "n/a" "$(awk -v a="$FMB" -v s="$t_b" 'BEGIN { printf "%.0f MB/s", a / s }')" "-" ">= 0.50x" "MISS (slicer forward not available)")")
 fi
+
+# The same transfer on the host, straight and through two plain relays
+# (TCP -> unix socket -> TCP, read and write with 256 KiB buffers): the
+# three socket hops a forward tunnel needs, without the WebSocket framing,
+# the daemon's splice or the sandbox. It has no target; it shows what the
+# hops alone cost on this machine (bench/README.md, "Targets not met").
+log "forward reference: two plain relays"
+# start_bg ADDRFILE CMD...: start CMD in the background and wait for the address
+# it prints once it listens.
+start_bg() {
+	local out=$1
+	shift
+	"$@" >"$out" &
+	relays+=($!)
+	for _ in $(seq 1 100); do
+		[ -s "$out" ] && return
+		sleep 0.05
+	done
+	log "no address from: $*"
+	exit 1
+}
+start_bg "$work/serve.addr" "$BT" serve 127.0.0.1:0 "$FB"
+start_bg "$work/relay1.addr" "$BT" relay "unix:$work/relay.sock" "$(cat "$work/serve.addr")"
+start_bg "$work/relay2.addr" "$BT" relay 127.0.0.1:0 "$(cat "$work/relay1.addr")"
+t_b=$(best_get "$BT" get "$(cat "$work/serve.addr")" "$FB")
+t_o=$(best_get "$BT" get "$(cat "$work/relay2.addr")" "$FB")
+for p in "${relays[@]}"; do kill "$p" 2>/dev/null || true; done
+relays=()
+rows+=("$(awk -v n="  (reference: 2 plain relays)" -v o="$t_o" -v b="$t_b" -v a="$FMB" 'BEGIN {
+	printf "%-34s %14s %14s %8.2fx %9s  %s", n, sprintf("%.0f MB/s", a / o), sprintf("%.0f MB/s", a / b), b / o, "-", "-" }')")
+log "${rows[${#rows[@]}-1]}"
 
 # ---- startup -------------------------------------------------------------
 log "startup"

@@ -8,6 +8,10 @@
 //	benchtool mktree DIR FILES BYTES   write FILES files of BYTES bytes each
 //	benchtool serve ADDR BYTES         send BYTES bytes to every connection
 //	benchtool get ADDR BYTES           read one connection, print seconds and MB/s
+//	benchtool relay LISTEN TARGET      copy every connection to TARGET and back
+//
+// serve and relay print the address they listen on (port 0 picks a free
+// port) as their first line. An address is host:port or unix:/path.
 package main
 
 import (
@@ -19,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -30,7 +35,7 @@ func main() {
 }
 
 func run(args []string) error {
-	usage := errors.New("usage: benchtool mktree DIR FILES BYTES | serve ADDR BYTES | get ADDR BYTES")
+	usage := errors.New("usage: benchtool mktree DIR FILES BYTES | serve ADDR BYTES | get ADDR BYTES | relay LISTEN TARGET")
 	if len(args) < 3 {
 		return usage
 	}
@@ -58,6 +63,8 @@ func run(args []string) error {
 			return err
 		}
 		return serve(args[1], n)
+	case args[0] == "relay" && len(args) == 3:
+		return relay(args[1], args[2])
 	case args[0] == "get" && len(args) == 3:
 		n, err := num(args[2])
 		if err != nil {
@@ -92,8 +99,31 @@ func mktree(dir string, files int, size int64) error {
 
 var block = make([]byte, 256<<10)
 
+// network splits "unix:/path" from "host:port".
+func network(addr string) (string, string) {
+	if p, ok := strings.CutPrefix(addr, "unix:"); ok {
+		return "unix", p
+	}
+	return "tcp", addr
+}
+
+// listen listens on addr and prints the bound address.
+func listen(addr string) (net.Listener, error) {
+	nw, a := network(addr)
+	ln, err := net.Listen(nw, a)
+	if err != nil {
+		return nil, err
+	}
+	if ln.Addr().Network() == "unix" {
+		fmt.Printf("unix:%s\n", ln.Addr())
+	} else {
+		fmt.Println(ln.Addr())
+	}
+	return ln, nil
+}
+
 func serve(addr string, n int64) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr)
 	if err != nil {
 		return err
 	}
@@ -116,6 +146,42 @@ func serve(addr string, n int64) error {
 				}
 				left -= int64(w)
 			}
+		}()
+	}
+}
+
+// relay forwards every connection accepted on listen to target, copying
+// with read and write through 256 KiB buffers (no splice): the plain relay
+// that bench/run.sh chains to show what three socket hops cost on this
+// machine, next to the forward tunnel.
+func relay(listenAddr, target string) error {
+	ln, err := listen(listenAddr)
+	if err != nil {
+		return err
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer c.Close()
+			nw, a := network(target)
+			t, err := net.Dial(nw, a)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "benchtool relay:", err)
+				return
+			}
+			defer t.Close()
+			done := make(chan struct{}, 2)
+			pump := func(dst, src net.Conn) {
+				// The structs hide ReadFrom and WriteTo, which would splice.
+				_, _ = io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, make([]byte, 256<<10))
+				done <- struct{}{}
+			}
+			go pump(t, c)
+			go pump(c, t)
+			<-done // either side ended: close both
 		}()
 	}
 }
