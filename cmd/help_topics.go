@@ -93,8 +93,11 @@ JSON can be filtered:
 --no-headers drops the two header lines of a table.
 
 stdout carries only data; progress, warnings and confirmations go to stderr.
-On a terminal tables may use colour (never with NO_COLOR) and control
-characters sent by the daemon are shown escaped; piped output is plain.`,
+On a terminal tables may use colour (never with NO_COLOR), show times as
+ages ("5 minutes ago"), cut long free text such as tags or a command line
+to the terminal's width (ending in "…"), and show control characters sent
+by the daemon escaped. Columns never change; piped output is plain, whole,
+and has timestamps.`,
 	},
 }
 

@@ -19,7 +19,6 @@ import (
 type ListOptions struct {
 	IO     *iostreams.IOStreams
 	Client func() (client.Interface, error)
-	Now    func() time.Time
 
 	VM     string
 	Output output.Options
@@ -44,7 +43,6 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 			opts.VM = args[0]
 			opts.IO = f.IOStreams
 			opts.Client = f.Client
-			opts.Now = f.NowFunc()
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -86,12 +84,12 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 				output.Column{Header: "EXEC_ID"},
 				output.Column{Header: "PID"},
 				output.Column{Header: "STATUS"},
-				output.Column{Header: "STARTED"},
+				output.Column{Header: "STARTED", Age: true},
 				output.Column{Header: "OUTPUT", Wide: true},
-				output.Column{Header: "COMMAND"},
+				output.Column{Header: "COMMAND", Truncate: true},
 			)
 			for _, e := range list {
-				t.AddRow(e.ExecID, strconv.Itoa(e.PID), status(e), started(e.StartedAt, opts.Now, t.TTY()),
+				t.AddRow(e.ExecID, strconv.Itoa(e.PID), status(e), started(e.StartedAt),
 					iostreams.FormatBytes(e.BytesWritten), strings.TrimSpace(e.Command+" "+strings.Join(e.Args, " ")))
 			}
 		},
@@ -111,16 +109,9 @@ func status(e client.ExecBackgroundInfo) string {
 	return "exited"
 }
 
-func started(t time.Time, now func() time.Time, tty bool) string {
+func started(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	if !tty {
-		return t.UTC().Format(time.RFC3339)
-	}
-	d := now().Sub(t).Round(time.Second)
-	if d < 0 {
-		d = 0
-	}
-	return d.String() + " ago"
+	return t.UTC().Format(time.RFC3339)
 }

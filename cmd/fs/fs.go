@@ -116,7 +116,7 @@ func infoTable(t *output.TableWriter, entries []client.SlicerFSInfo, tty bool) {
 		output.Column{Header: "TYPE"},
 		output.Column{Header: "SIZE"},
 		output.Column{Header: "MODE"},
-		output.Column{Header: "MODIFIED"},
+		output.Column{Header: "MODIFIED", Age: true},
 	)
 	for _, e := range entries {
 		size := strconv.FormatInt(e.Size, 10)

@@ -54,7 +54,7 @@ func clientListRun(ctx context.Context, opts *ClientListOptions) error {
 	}
 	return opts.Output.Print(opts.IO, output.List(clients,
 		func(pc client.ProxyClient) string { return pc.Name },
-		[]output.Column{{Header: "NAME"}, {Header: "CREATED"}},
-		func(pc client.ProxyClient) []string { return []string{pc.Name, formatTime(pc.CreatedAt)} },
+		[]output.Column{{Header: "NAME"}, {Header: "CREATED", Age: true}},
+		func(pc client.ProxyClient) []string { return []string{pc.Name, output.FormatTime(pc.CreatedAt)} },
 	))
 }

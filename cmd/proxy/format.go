@@ -3,15 +3,7 @@ package proxy
 import (
 	"strconv"
 	"strings"
-	"time"
 )
-
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.Local().Format("2006-01-02 15:04:05")
-}
 
 func joinOr(v []string, empty string) string {
 	if len(v) == 0 {

@@ -64,15 +64,15 @@ func rulesRun(ctx context.Context, opts *RulesOptions) error {
 			t.SetColumns(
 				output.Column{Header: "HOST"},
 				output.Column{Header: "METHODS"},
-				output.Column{Header: "PATHS"},
+				output.Column{Header: "PATHS", Truncate: true},
 				output.Column{Header: "PORTS"},
 				output.Column{Header: "SECRET"},
 				output.Column{Header: "PASSTHROUGH"},
-				output.Column{Header: "EXPIRES"},
+				output.Column{Header: "EXPIRES", Age: true},
 			)
 			for _, r := range rules {
 				t.AddRow(r.Host, joinOr(r.Methods, "*"), joinOr(r.Paths, "*"), joinPorts(r.Ports),
-					orDash(r.Secret), strconv.FormatBool(r.Passthrough), formatTime(r.Expires))
+					orDash(r.Secret), strconv.FormatBool(r.Passthrough), output.FormatTime(r.Expires))
 			}
 		},
 	})

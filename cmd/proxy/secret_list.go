@@ -56,18 +56,18 @@ func secretListRun(ctx context.Context, opts *SecretListOptions) error {
 		func(s client.ProxySecret) string { return s.Name },
 		[]output.Column{
 			{Header: "NAME"},
-			{Header: "HOST"},
+			{Header: "HOST", Truncate: true},
 			{Header: "TYPE"},
-			{Header: "CREATED"},
-			{Header: "UPDATED", Wide: true},
-			{Header: "REFRESHED", Wide: true},
+			{Header: "CREATED", Age: true},
+			{Header: "UPDATED", Wide: true, Age: true},
+			{Header: "REFRESHED", Wide: true, Age: true},
 		},
 		func(s client.ProxySecret) []string {
 			typ := s.Type
 			if typ == "" {
 				typ = client.SecretTypeBearer
 			}
-			return []string{s.Name, s.Host, typ, formatTime(s.CreatedAt), formatTime(s.UpdatedAt), formatTime(s.RefreshedAt)}
+			return []string{s.Name, s.Host, typ, output.FormatTime(s.CreatedAt), output.FormatTime(s.UpdatedAt), output.FormatTime(s.RefreshedAt)}
 		},
 	))
 }

@@ -56,15 +56,6 @@ func formatBytes(b float64) string {
 	return fmt.Sprintf("%.1f%s", b, units[i])
 }
 
-// formatTime prints a timestamp in local time without a zone, as the
-// vendor list does.
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.Local().Format("2006-01-02 15:04:05")
-}
-
 // formatDuration prints a whole-second duration (53s, 7m45s, 2h3m0s).
 func formatDuration(d time.Duration) string {
 	if d <= 0 {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slicer-cli/slicer/cmd/cmdutil"
 	"github.com/slicer-cli/slicer/cmd/cmdutil/cmdtest"
@@ -73,7 +74,8 @@ func TestListRun(t *testing.T) {
 		golden string
 	}{
 		{name: "table piped", args: nil, golden: "list_table"},
-		{name: "table tty", args: nil, tty: true, golden: "list_table"},
+		// On a terminal the same columns, with the creation time as an age.
+		{name: "table tty", args: nil, tty: true, golden: "list_table_tty"},
 		{name: "wide", args: []string{"-o", "wide"}, golden: "list_wide"},
 		{name: "json", args: []string{"--json"}, golden: "list_json"},
 		{name: "yaml", args: []string{"-o", "yaml"}, golden: "list_yaml"},
@@ -86,7 +88,13 @@ func TestListRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := &clienttest.Fake{
 				ListVMsFunc: func(ctx context.Context, opts ...client.ListOptions) ([]client.SlicerNode, error) {
-					return sampleNodes(), nil
+					nodes := sampleNodes()
+					if tt.tty {
+						for i := range nodes {
+							nodes[i].CreatedAt = time.Now().Add(-3*time.Hour - time.Duration(i+1)*time.Minute)
+						}
+					}
+					return nodes, nil
 				},
 			}
 			f, s := cmdtest.NewFactory(fake, tt.tty)
