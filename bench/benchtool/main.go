@@ -122,7 +122,10 @@ func listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-func serve(addr string, n int64) error {
+// serveEach listens on addr (printing the bound address) and runs handle
+// for every connection, in its own goroutine; handle's connection is closed
+// after it.
+func serveEach(addr string, handle func(net.Conn)) error {
 	ln, err := listen(addr)
 	if err != nil {
 		return err
@@ -134,20 +137,26 @@ func serve(addr string, n int64) error {
 		}
 		go func() {
 			defer c.Close()
-			left := n
-			for left > 0 {
-				b := block
-				if int64(len(b)) > left {
-					b = b[:left]
-				}
-				w, err := c.Write(b)
-				if err != nil {
-					return
-				}
-				left -= int64(w)
-			}
+			handle(c)
 		}()
 	}
+}
+
+func serve(addr string, n int64) error {
+	return serveEach(addr, func(c net.Conn) {
+		left := n
+		for left > 0 {
+			b := block
+			if int64(len(b)) > left {
+				b = b[:left]
+			}
+			w, err := c.Write(b)
+			if err != nil {
+				return
+			}
+			left -= int64(w)
+		}
+	})
 }
 
 // relay forwards every connection accepted on listen to target, copying
@@ -155,35 +164,24 @@ func serve(addr string, n int64) error {
 // that bench/run.sh chains to show what three socket hops cost on this
 // machine, next to the forward tunnel.
 func relay(listenAddr, target string) error {
-	ln, err := listen(listenAddr)
-	if err != nil {
-		return err
-	}
-	for {
-		c, err := ln.Accept()
+	return serveEach(listenAddr, func(c net.Conn) {
+		nw, a := network(target)
+		t, err := net.Dial(nw, a)
 		if err != nil {
-			return err
+			fmt.Fprintln(os.Stderr, "benchtool relay:", err)
+			return
 		}
-		go func() {
-			defer c.Close()
-			nw, a := network(target)
-			t, err := net.Dial(nw, a)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "benchtool relay:", err)
-				return
-			}
-			defer t.Close()
-			done := make(chan struct{}, 2)
-			pump := func(dst, src net.Conn) {
-				// The structs hide ReadFrom and WriteTo, which would splice.
-				_, _ = io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, make([]byte, 256<<10))
-				done <- struct{}{}
-			}
-			go pump(t, c)
-			go pump(c, t)
-			<-done // either side ended: close both
-		}()
-	}
+		defer t.Close()
+		done := make(chan struct{}, 2)
+		pump := func(dst, src net.Conn) {
+			// The structs hide ReadFrom and WriteTo, which would splice.
+			_, _ = io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, make([]byte, 256<<10))
+			done <- struct{}{}
+		}
+		go pump(t, c)
+		go pump(c, t)
+		<-done // either side ended: close both
+	})
 }
 
 func get(addr string, n int64) error {
