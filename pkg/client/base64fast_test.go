@@ -49,6 +49,27 @@ func TestDecodeBase64(t *testing.T) {
 	}
 }
 
+// TestDecodeBase64EveryByte puts each of the 256 byte values at each
+// position of a 256-character string (eight 32-character blocks for the
+// vector path, then the portable loop's tail): every byte outside the
+// alphabet must be refused wherever it lands, every one inside decoded as
+// encoding/base64 does.
+func TestDecodeBase64EveryByte(t *testing.T) {
+	raw := make([]byte, 192)
+	for i := range raw {
+		raw[i] = byte(i*151 + 7)
+	}
+	canon := []byte(base64.StdEncoding.EncodeToString(raw))
+	src := make([]byte, len(canon))
+	for pos := range canon {
+		for b := range 256 {
+			copy(src, canon)
+			src[pos] = byte(b)
+			checkDecodeBase64(t, src)
+		}
+	}
+}
+
 func TestDecodeBase64ShortDestination(t *testing.T) {
 	src := []byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("xyz"), 40)))
 	for size := range base64.StdEncoding.DecodedLen(len(src)) {
