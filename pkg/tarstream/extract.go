@@ -2,7 +2,6 @@ package tarstream
 
 import (
 	"archive/tar"
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -127,50 +126,6 @@ type extractor struct {
 	curFile *os.File // cur's directory opened as a file, for its descriptor
 	curFD   int
 	buf     []byte // copy buffer, allocated once
-}
-
-func (x *extractor) run(r io.Reader) error {
-	// tar reads 512-byte headers and small files piecemeal; reading ahead
-	// keeps that from becoming one pipe handoff or syscall per piece.
-	tr := tar.NewReader(bufio.NewReaderSize(&ctxReader{ctx: x.ctx, r: r}, 256<<10))
-	for {
-		if err := x.ctx.Err(); err != nil {
-			return err
-		}
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read tar stream: %w", err)
-		}
-		if hdr.Typeflag == tar.TypeXGlobalHeader {
-			continue
-		}
-		name, err := entryName(hdr.Name)
-		if err != nil {
-			return err
-		}
-		if Excluded(name, x.opts.Excludes) {
-			continue
-		}
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if err := x.dir(name, hdr); err != nil {
-				return err
-			}
-		case tar.TypeReg, tar.TypeRegA:
-			if isSparse(hdr) {
-				x.skip(hdr, "sparse file not supported")
-				continue
-			}
-			if err := x.file(name, hdr, tr); err != nil {
-				return err
-			}
-		default:
-			x.skip(hdr, typeReason(hdr.Typeflag))
-		}
-	}
 }
 
 func isSparse(hdr *tar.Header) bool {
