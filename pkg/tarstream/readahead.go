@@ -21,7 +21,7 @@ const (
 	readAheadFile  = 64 << 10  // larger files are streamed by the writing side
 	readAheadBytes = 256 << 10 // contents per batch
 	readAheadItems = 128       // entries per batch
-	readAheadSlots = 3         // batches in flight: memory stays bounded
+	readAheadSlots = 3         // queued batches + 1: with the one each side holds, at most 4 exist
 )
 
 type itemKind uint8
