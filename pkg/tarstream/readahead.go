@@ -4,21 +4,25 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 )
 
-// Extraction runs in two goroutines. One reads the archive: it parses each
-// header, checks the entry's name, and reads the contents of small files
-// into memory. The other, the caller's, does everything that touches the
-// file system, in archive order. On a many-file archive the two halves cost
-// about the same, and they overlap (bench/: cp download of a tree). The
-// reading side decides nothing about the destination: every check on the
-// file system happens where it did before, in the writing goroutine.
+// Extraction runs in two goroutines. The caller's reads the archive: it
+// parses each header, checks the entry's name, and reads the contents of
+// small files into memory. A second goroutine does everything that touches
+// the file system, in archive order. On a many-file archive the two halves
+// cost about the same, and they overlap (bench/: cp download of a tree).
+// The reading side decides nothing about the destination: every check on
+// the file system is where it was, in extractor.file and extractor.dir.
+//
+// Only the caller's goroutine ever reads r, and the second goroutine has
+// ended when run returns: nothing reads r after Extract returns.
 
 const (
 	blockSize      = 512       // tar's header and padding unit
-	readAheadFile  = 64 << 10  // larger files are streamed by the writing side
+	readAheadFile  = 64 << 10  // larger files are written by the reading side
 	readAheadBytes = 256 << 10 // contents per batch
 	readAheadItems = 128       // entries per batch
 	readAheadSlots = 3         // queued batches + 1: with the one each side holds, at most 4 exist
@@ -32,82 +36,162 @@ const (
 	itemSkip
 )
 
-// item is one archive entry for the writing side.
+// item is one archive entry for the writing goroutine.
 type item struct {
 	kind   itemKind
 	hdr    *tar.Header
 	name   string // the checked entry name (dirs and files)
 	reason string // why it is skipped
-	// A file's contents: data (read ahead), then readErr if the archive
-	// ended or failed inside them; or, with stream set, still in the
-	// archive, for the writing side to read while the reading side waits.
+	// A file's contents, read ahead, then readErr if the archive ended or
+	// failed inside them.
 	data    []byte
 	readErr error
-	stream  bool
 }
 
 // batch is a run of items with their contents in one arena.
 type batch struct {
 	items []item
 	arena []byte
-	// end, on the last batch, is io.EOF after the last entry, or the
-	// error that stopped the reading side.
-	end error
+	// drained, when set, is closed once the batch's items are applied.
+	drained chan struct{}
 }
 
-// readAhead is the reading goroutine: it sends batches on out until the
-// archive ends, fails, or quit is closed. After a streamed item it waits
-// for resume: the writing side reads that file's contents from tr itself.
+// errApplyStopped ends the reading side when the writing side has failed;
+// run reports the writing side's error instead.
+var errApplyStopped = errors.New("tarstream: extraction stopped")
+
+// run extracts the archive in r.
+func (x *extractor) run(r io.Reader) error {
+	// tar reads 512-byte headers and small files piecemeal; reading ahead
+	// keeps that from becoming one pipe handoff or syscall per piece.
+	br := bufio.NewReaderSize(&ctxReader{ctx: x.ctx, r: r}, 256<<10)
+	tr := tar.NewReader(br)
+	work := make(chan *batch, readAheadSlots-1)
+	free := make(chan *batch, readAheadSlots)
+	applied := make(chan struct{})
+	var applyErr error
+	go func() {
+		defer close(applied)
+		applyErr = x.apply(work, free)
+	}()
+	err := x.readAll(br, tr, work, free, applied)
+	close(work)
+	<-applied
+	if applyErr != nil {
+		return applyErr // an earlier entry failed
+	}
+	return err
+}
+
+// apply is the writing goroutine: it applies each batch's entries in order
+// and stops at the first error.
+func (x *extractor) apply(work <-chan *batch, free chan *batch) error {
+	for b := range work {
+		for i := range b.items {
+			if err := x.ctx.Err(); err != nil {
+				return err
+			}
+			it := &b.items[i]
+			var err error
+			switch it.kind {
+			case itemDir:
+				err = x.dir(it.name, it.hdr)
+			case itemSkip:
+				x.skip(it.hdr, it.reason)
+			case itemFile:
+				var cr io.Reader = bytes.NewReader(it.data)
+				if it.readErr != nil {
+					cr = io.MultiReader(cr, errReader{it.readErr})
+				}
+				err = x.file(it.name, it.hdr, cr)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if b.drained != nil {
+			close(b.drained)
+		}
+		putBatch(free, b)
+	}
+	return nil
+}
+
+// readAll reads the archive, sending batches to the writing goroutine. A
+// file larger than readAheadFile is written here, from the stream, once the
+// writing goroutine has applied everything before it (it waits meanwhile):
+// the extractor is used by one goroutine at a time.
+//
 // br is what tr reads from: before a read that may have to wait for more of
-// the stream, the entries in hand go to the writing side if it has none
-// queued, so a stream that pauses does not leave it idle with entries
-// already received. (While it still has batches queued, the entries wait
-// for a full batch: fewer hand-offs.)
-func (x *extractor) readAhead(br *bufio.Reader, tr *tar.Reader, out chan<- *batch, free chan *batch, resume, quit <-chan struct{}) {
+// the stream, the entries in hand go to the writing goroutine if it has
+// none queued, so a stream that pauses does not leave it idle with entries
+// already received. (While it has batches queued, entries wait for a full
+// batch: fewer hand-offs.)
+func (x *extractor) readAll(br *bufio.Reader, tr *tar.Reader, work chan<- *batch, free chan *batch, applied <-chan struct{}) error {
 	b := getBatch(free)
-	send := func() bool {
+	send := func() error {
 		select {
-		case out <- b:
-			b = nil
-			return true
-		case <-quit:
-			return false
+		case work <- b:
+			b = getBatch(free)
+			return nil
+		case <-applied:
+			return errApplyStopped
 		}
 	}
 	// flush sends the batch if it holds entries, fewer than need bytes of
 	// the stream are buffered, and the writing side has nothing queued.
-	flush := func(need int) bool {
-		if len(b.items) == 0 || br.Buffered() >= need || len(out) > 0 {
-			return true
+	flush := func(need int) error {
+		if len(b.items) == 0 || br.Buffered() >= need || len(work) > 0 {
+			return nil
 		}
-		if !send() {
-			return false
+		return send()
+	}
+	// drain hands over the entries in hand and waits until the writing
+	// goroutine has applied everything before them.
+	drain := func() error {
+		drained := make(chan struct{})
+		b.drained = drained
+		if err := send(); err != nil {
+			return err
 		}
-		b = getBatch(free)
-		return true
+		select {
+		case <-drained:
+			return nil
+		case <-applied:
+			return errApplyStopped
+		}
+	}
+	// end hands over the entries read before err (nil at the end of the
+	// archive), and returns err.
+	end := func(err error) error {
+		if len(b.items) > 0 {
+			if serr := send(); serr != nil {
+				return serr
+			}
+		}
+		return err
 	}
 	for {
+		if err := x.ctx.Err(); err != nil {
+			return end(err)
+		}
 		// The rest of the last entry's padding and the next header.
-		if !flush(2 * blockSize) {
-			return
+		if err := flush(2 * blockSize); err != nil {
+			return err
 		}
 		hdr, err := tr.Next()
+		if err == io.EOF {
+			return end(nil)
+		}
 		if err != nil {
-			if err != io.EOF {
-				err = fmt.Errorf("read tar stream: %w", err)
-			}
-			b.end = err
-			send()
-			return
+			return end(fmt.Errorf("read tar stream: %w", err))
 		}
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue
 		}
 		name, err := entryName(hdr.Name)
 		if err != nil {
-			b.end = err
-			send()
-			return
+			return end(err)
 		}
 		if Excluded(name, x.opts.Excludes) {
 			continue
@@ -123,29 +207,22 @@ func (x *extractor) readAhead(br *bufio.Reader, tr *tar.Reader, out chan<- *batc
 				break
 			}
 			if hdr.Size < 0 || hdr.Size > readAheadFile {
-				// Streamed (or refused by the writing side's checks).
-				it.stream = true
-				b.items = append(b.items, it)
-				if !send() {
-					return
+				if err := drain(); err != nil {
+					return err
 				}
-				select {
-				case <-resume:
-				case <-quit:
-					return
+				if err := x.file(name, hdr, tr); err != nil {
+					return err
 				}
-				b = getBatch(free)
 				continue
 			}
 			size := int(hdr.Size)
 			if len(b.arena)+size > cap(b.arena) && len(b.items) > 0 {
-				if !send() {
-					return
+				if err := send(); err != nil {
+					return err
 				}
-				b = getBatch(free)
 			}
-			if !flush(size) {
-				return
+			if err := flush(size); err != nil {
+				return err
 			}
 			start := len(b.arena)
 			b.arena = b.arena[:start+size]
@@ -162,10 +239,9 @@ func (x *extractor) readAhead(br *bufio.Reader, tr *tar.Reader, out chan<- *batc
 		}
 		b.items = append(b.items, it)
 		if len(b.items) >= readAheadItems || len(b.arena) >= readAheadBytes {
-			if !send() {
-				return
+			if err := send(); err != nil {
+				return err
 			}
-			b = getBatch(free)
 		}
 	}
 }
@@ -181,76 +257,10 @@ func getBatch(free chan *batch) *batch {
 
 func putBatch(free chan *batch, b *batch) {
 	clear(b.items) // drop the headers
-	b.items, b.arena, b.end = b.items[:0], b.arena[:0], nil
+	b.items, b.arena, b.drained = b.items[:0], b.arena[:0], nil
 	select {
 	case free <- b:
 	default:
-	}
-}
-
-// run extracts the archive in r: the reading goroutine parses it, this one
-// applies each entry in order. It returns after the last entry, or at the
-// first error; the reading goroutine then stops as soon as its current read
-// of r returns (the callers close r when Extract returns).
-func (x *extractor) run(r io.Reader) error {
-	// tar reads 512-byte headers and small files piecemeal; reading ahead
-	// keeps that from becoming one pipe handoff or syscall per piece.
-	br := bufio.NewReaderSize(&ctxReader{ctx: x.ctx, r: r}, 256<<10)
-	tr := tar.NewReader(br)
-	out := make(chan *batch, readAheadSlots-1)
-	free := make(chan *batch, readAheadSlots)
-	resume := make(chan struct{})
-	quit := make(chan struct{})
-	defer close(quit)
-	go x.readAhead(br, tr, out, free, resume, quit)
-	for {
-		var b *batch
-		select {
-		case b = <-out:
-		case <-x.ctx.Done():
-			return x.ctx.Err()
-		}
-		for i := range b.items {
-			if err := x.ctx.Err(); err != nil {
-				return err
-			}
-			it := &b.items[i]
-			var err error
-			switch it.kind {
-			case itemDir:
-				err = x.dir(it.name, it.hdr)
-			case itemSkip:
-				x.skip(it.hdr, it.reason)
-			case itemFile:
-				if it.stream {
-					err = x.file(it.name, it.hdr, tr)
-					if err == nil {
-						select {
-						case resume <- struct{}{}:
-						case <-x.ctx.Done():
-							return x.ctx.Err()
-						}
-					}
-					break
-				}
-				var cr io.Reader = bytes.NewReader(it.data)
-				if it.readErr != nil {
-					cr = io.MultiReader(cr, errReader{it.readErr})
-				}
-				err = x.file(it.name, it.hdr, cr)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		end := b.end
-		putBatch(free, b)
-		switch {
-		case end == io.EOF:
-			return nil
-		case end != nil:
-			return end
-		}
 	}
 }
 
