@@ -4,6 +4,7 @@ package tarstream
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -214,32 +215,13 @@ func TestMaliciousCorpus(t *testing.T) {
 				preexisting[filepath.ToSlash(rel)] = true
 				return nil
 			})
-			var data []byte
-			if tc.raw != "" {
-				data = gorootTar(t, tc.raw)
-			} else {
-				data = buildTar(t, tc.ents...)
-			}
 			var skips []Skip
-			opts := ExtractOptions{OnSkip: func(s Skip) {
+			res, err := tc.extract(t, b.dest, func(s Skip) {
 				skips = append(skips, s)
 				if tc.onSkip != nil {
 					tc.onSkip(t, b)
 				}
-			}}
-			if tc.name == "over-file-limit" {
-				opts.MaxFileSize = 1024
-			}
-			res, err := ExtractToDir(context.Background(), strings.NewReader(string(data)), b.dest, opts)
-			switch {
-			case tc.wantErr && err == nil:
-				t.Errorf("extraction succeeded, want an error")
-			case !tc.wantErr && tc.wantSkips >= 0 && err != nil:
-				t.Errorf("extraction failed: %v", err)
-			}
-			if tc.wantUnsafe && !errors.Is(err, ErrUnsafePath) {
-				t.Errorf("error %v does not wrap ErrUnsafePath", err)
-			}
+			})
 			if err != nil {
 				var ee *EntryError
 				if errors.As(err, &ee) && !strings.Contains(err.Error(), "tar entry") {
@@ -262,6 +244,34 @@ func TestMaliciousCorpus(t *testing.T) {
 			}
 		})
 	}
+}
+
+// extract runs the case's archive into dest with the case's options and
+// checks the outcome every run of the corpus shares: an error when one is
+// wanted, none when it is not, and ErrUnsafePath where the case says so.
+func (tc corpusCase) extract(t *testing.T, dest string, onSkip func(Skip)) (Result, error) {
+	t.Helper()
+	var data []byte
+	if tc.raw != "" {
+		data = gorootTar(t, tc.raw)
+	} else {
+		data = buildTar(t, tc.ents...)
+	}
+	opts := ExtractOptions{OnSkip: onSkip}
+	if tc.name == "over-file-limit" {
+		opts.MaxFileSize = 1024
+	}
+	res, err := ExtractToDir(context.Background(), bytes.NewReader(data), dest, opts)
+	switch {
+	case tc.wantErr && err == nil:
+		t.Errorf("extraction succeeded, want an error")
+	case !tc.wantErr && tc.wantSkips >= 0 && err != nil:
+		t.Errorf("extraction failed: %v", err)
+	}
+	if tc.wantUnsafe && !errors.Is(err, ErrUnsafePath) {
+		t.Errorf("error %v does not wrap ErrUnsafePath", err)
+	}
+	return res, err
 }
 
 // gorootTar reads a file of Go's own archive/tar testdata, decoding
