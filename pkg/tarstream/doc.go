@@ -83,6 +83,11 @@
 //     A directory that already existed keeps its mode, owner and times.
 //   - [ExtractOptions.MaxFileSize] and [ExtractOptions.MaxTotalSize] bound the
 //     bytes written.
+//   - The stream is read in the caller's goroutine, which parses the headers
+//     and reads files of up to 64 KiB ahead (at most about 1.3 MiB held);
+//     a second goroutine applies the entries to the file system in archive
+//     order. It has ended when the function returns, and the reader is never
+//     read after that.
 //
 // # Names
 //
