@@ -360,3 +360,36 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// TestBgListRun: piped, STARTED is an RFC 3339 time and the command whole;
+// on a terminal (80 columns here) STARTED is an age and a long command is
+// cut to fit, with the same columns.
+func TestBgListRun(t *testing.T) {
+	started := time.Now().Add(-2*time.Minute - 5*time.Second)
+	long := "python3 -m http.server 8080 --bind 127.0.0.1 --directory /srv/www/a/long/path/to/serve"
+	fake := &clienttest.Fake{
+		ExecListFunc: func(context.Context, string) ([]client.ExecBackgroundInfo, error) {
+			return []client.ExecBackgroundInfo{{ExecID: "ex_1", PID: 42, Running: true, StartedAt: started, Command: long}}, nil
+		},
+	}
+	for _, tty := range []bool{false, true} {
+		f, s := cmdtest.NewFactory(fake, tty)
+		if err := cmdtest.Run(NewCmdList(f, nil), "vm-1"); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(s.Out.String(), "\n"), "\n")
+		if len(lines) != 3 || !strings.HasPrefix(lines[0], "EXEC_ID  PID  STATUS   STARTED") {
+			t.Fatalf("tty=%v: %q", tty, s.Out.String())
+		}
+		row := lines[2]
+		if !tty {
+			if !strings.Contains(row, started.UTC().Format(time.RFC3339)) || !strings.HasSuffix(row, long) {
+				t.Errorf("piped row %q", row)
+			}
+			continue
+		}
+		if !strings.Contains(row, "  2 minutes ago  ") || !strings.HasSuffix(row, "…") || len([]rune(row)) > 80 {
+			t.Errorf("terminal row %q (%d characters)", row, len([]rune(row)))
+		}
+	}
+}
